@@ -1,0 +1,29 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each sets up what it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BOT := $(VENV)/bin/incident-bot
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench index clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+index: $(STAMP)
+	$(BOT) index build --if-stale
+
+run: index
+	$(BOT) run
+
+test: index
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) bench/search_speed.py
+
+clean:
+	rm -rf $(VENV) index/builds index/current

@@ -1,0 +1,3 @@
+from bot.chat.cli import main
+
+raise SystemExit(main())

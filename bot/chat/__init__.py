@@ -1,0 +1,1 @@
+"""Everything a person talks to: Telegram handlers, the terminal chat, the CLI."""

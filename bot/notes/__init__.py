@@ -1,0 +1,1 @@
+"""Seeds -> notes and passages. Knows nothing of search or chat."""

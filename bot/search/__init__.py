@@ -1,0 +1,1 @@
+"""Passages -> index -> ranked hits. Knows nothing of Telegram."""

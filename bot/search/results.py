@@ -1,0 +1,67 @@
+"""What a search hands to the chat layer: hits, answers, index facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.notes.models import Note, Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One answer candidate: a passage, the note it belongs to, and where the question's words are.
+
+    ``highlights`` are ``(start, end)`` character spans in ``passage`` whose words match the
+    question, so a renderer can mark them without knowing how matching works.
+    """
+
+    rank: int
+    score: float
+    note: Note
+    passage: str
+    position: int
+    highlights: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The ranked hits for one question; ``hits`` is empty when nothing relevant was found."""
+
+    question: str
+    hits: tuple[Hit, ...]
+    did_you_mean: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStats:
+    name: str
+    notes: int
+    first: date | None
+    last: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexInfo:
+    """Facts about the index in service, for /stats, /help and ``index info``."""
+
+    notes: int
+    passages: int
+    sources: int
+    skipped: tuple[Skipped, ...]
+    built_at: datetime
+    fingerprint: str
+    seeds_dir: str
+    first_date: date | None = None
+    last_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """What a build did, for the person who asked for it."""
+
+    notes: int
+    passages: int
+    skipped: tuple[Skipped, ...]
+    seconds: float
+    fingerprint: str = field(default="")
