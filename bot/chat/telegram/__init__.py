@@ -1,0 +1,1 @@
+"""The Telegram face of the bot: python-telegram-bot handlers over the search engine."""

@@ -1,0 +1,237 @@
+"""Engine results -> Telegram HTML. Every piece of note text goes through ``html.escape``.
+
+Telegram rejects a message over 4096 characters (counted in UTF-16 code units) and any
+message whose HTML does not parse, so long text is cut *before* it is marked up: a cut can
+never land inside a tag or an entity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from html import escape
+
+from bot.notes.models import Note, Tag
+from bot.search.results import Answer, Hit, IndexInfo, SourceStats
+
+MAX_MESSAGE = 4096
+ELLIPSIS = "…"
+FILTER_SYNTAX = "source:zdnet  tag:ransomware  after:2021-10-01  before:2021-12-31"
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+")
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units, so an emoji counts twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def is_blank(text: str) -> bool:
+    """True for text with nothing to search once invisible characters are gone."""
+    return not _INVISIBLE.sub("", text).strip()
+
+
+def highlight(passage: str, spans: Iterable[tuple[int, int]]) -> str:
+    """Escape ``passage`` and wrap each span in ``<b>``; overlapping or bad spans are merged or dropped."""
+    cleaned: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        start, end = max(0, start), min(len(passage), end)
+        if start >= end:
+            continue
+        if cleaned and start <= cleaned[-1][1]:
+            cleaned[-1] = (cleaned[-1][0], max(cleaned[-1][1], end))
+        else:
+            cleaned.append((start, end))
+    out: list[str] = []
+    at = 0
+    for start, end in cleaned:
+        out.append(escape(passage[at:start]))
+        out.append(f"<b>{escape(passage[start:end])}</b>")
+        at = end
+    out.append(escape(passage[at:]))
+    return "".join(out)
+
+
+def _longest_fit(candidates: Sequence[int], render_prefix: Callable[[int], str], budget: int) -> str | None:
+    """Render the longest prefix among ``candidates`` (ascending) that fits; rendered length grows
+    with the prefix, so a binary search finds it."""
+    best: str | None = None
+    lo, hi = 0, len(candidates) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        rendered = render_prefix(candidates[mid])
+        if telegram_length(rendered) <= budget:
+            best, lo = rendered, mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def fit_passage(passage: str, spans: Sequence[tuple[int, int]], budget: int) -> str:
+    """The highlighted passage, cut at a sentence boundary with "…" so it fits ``budget``.
+
+    Without a sentence end that fits, it is cut between words, and only an endless word is cut
+    inside. The plain text is cut, then marked up: a tag or an entity is never split.
+    """
+    full = highlight(passage, spans)
+    if telegram_length(full) <= budget:
+        return full
+
+    def render_prefix(cut: int) -> str:
+        return highlight(passage[:cut].rstrip(), spans) + ELLIPSIS
+
+    sentence_ends = [m.start() + len(m.group().rstrip()) for m in _SENTENCE_END.finditer(passage)]
+    word_ends = [m.start() for m in re.finditer(r"\s+", passage) if m.start() > 0]
+    by_sentence = _longest_fit(sentence_ends, render_prefix, budget)
+    if by_sentence and telegram_length(by_sentence) >= budget // 2:  # not a stub of a long text
+        return by_sentence
+    for candidates in (word_ends, range(1, len(passage))):
+        if fitted := _longest_fit(candidates, render_prefix, budget):
+            return fitted
+    return ELLIPSIS
+
+
+def format_date(day: date | None) -> str:
+    return day.strftime("%d %b %Y").lstrip("0") if day else ""
+
+
+def _frame(note: Note, did_you_mean: str | None, limit: int) -> tuple[str, str]:
+    """Everything around the passage, each field clipped to ``limit`` characters."""
+    head = []
+    if did_you_mean:
+        head.append(f"Did you mean: <i>{escape(_clip(did_you_mean, limit))}</i>?")
+    head.append(f"<b>{escape(_clip(note.title, limit))}</b>")
+    meta = " · ".join(_clip(p, limit) for p in (note.source, format_date(note.date), note.author) if p)
+    tail = [escape(meta)] if meta else []
+    if note.link and len(note.link) <= 4 * limit:  # a clipped URL is a broken URL: drop it instead
+        tail.append(f"🔗 {escape(note.link)}")
+    return "\n\n".join(head) + "\n\n", "\n\n" + "\n".join(tail)
+
+
+def render_hit(hit: Hit, did_you_mean: str | None = None) -> str:
+    """One hit as a message: title bold, highlighted passage, source · date · author, link."""
+    for limit in (1000, 200, 40):  # shrink absurd titles or links until the passage has room
+        head, tail = _frame(hit.note, did_you_mean, limit)
+        budget = MAX_MESSAGE - telegram_length(head + tail)
+        if budget >= 500:
+            break
+    return head + fit_passage(hit.passage, hit.highlights, budget) + tail
+
+
+def render_answer_page(answer: Answer, page: int) -> str:
+    """Page ``page`` (0-based) of an answer; the "did you mean" line shows on every page."""
+    return render_hit(answer.hits[page], answer.did_you_mean)
+
+
+def render_nothing(question: str, did_you_mean: str | None = None) -> str:
+    """The honest "no match" reply, with where to look instead."""
+    lines = [f"I found nothing relevant in the notes for <i>{escape(_clip(question, 200))}</i>."]
+    if did_you_mean:
+        lines.append(f"Did you mean: <i>{escape(did_you_mean)}</i>?")
+    lines.append(
+        "Try other words, browse /tags and /sources, or narrow with filters like "
+        f"<code>{escape(FILTER_SYNTAX)}</code>."
+    )
+    return "\n\n".join(lines)
+
+
+def render_help(info: IndexInfo, examples: Sequence[str], is_admin: bool) -> str:
+    """What the bot knows and how to ask it, built from the index in service."""
+    span = _date_range(info.first_date, info.last_date)
+    lines = [
+        "I answer questions about security incidents from the team's notes: "
+        f"<b>{info.notes}</b> notes from <b>{info.sources}</b> sources{f', {span}' if span else ''}.",
+        "",
+        "Just ask in plain words, for example:",
+        *(f"• {escape(q)}" for q in examples),
+        "",
+        f"Narrow a question with filters: <code>{escape(FILTER_SYNTAX)}</code>",
+        "",
+        "Browse: /tags, /tag NAME, /sources, /source NAME, /latest",
+        "In groups, mention me or reply to my message. In any chat, type my @username and a question.",
+    ]
+    if is_admin:
+        lines.append("Admin: /reindex rebuilds the index from the seeds, /stats shows what is in service.")
+    return _join_within(lines)
+
+
+def render_tags(counts: Sequence[tuple[Tag, int]], page: int, per_page: int) -> str:
+    """One page of the most used tags with their counts."""
+    pages = max(1, -(-len(counts) // per_page))
+    chunk = counts[page * per_page : (page + 1) * per_page]
+    if not chunk:
+        return "No tags in the index yet."
+    lines = [f"<b>Most used tags</b> (page {page + 1}/{pages})", ""]
+    lines += [f"• {escape(tag.label)} — {count}" for tag, count in chunk]
+    lines += ["", "Articles with a tag: /tag NAME"]
+    return _join_within(lines)
+
+
+def render_sources(stats: Sequence[SourceStats]) -> str:
+    if not stats:
+        return "No sources in the index yet."
+    lines = ["<b>Sources</b>", ""]
+    for s in stats:
+        span = _date_range(s.first, s.last)
+        lines.append(f"• <b>{escape(s.name)}</b> — {s.notes} notes{f', {span}' if span else ''}")
+    lines += ["", "Latest articles of one source: /source NAME"]
+    return _join_within(lines)
+
+
+def render_notes(heading: str, notes: Sequence[Note]) -> str:
+    """A heading (plain text) and a list of articles, each with source, date and link."""
+    lines = [f"<b>{escape(heading)}</b>", ""]
+    for note in notes:
+        meta = " · ".join(p for p in (note.source, format_date(note.date)) if p)
+        lines.append(f"• <b>{escape(_clip(note.title, 300))}</b>\n  {escape(meta)}")
+        if note.link:
+            lines.append(f"  {escape(note.link)}")
+    return _join_within(lines)
+
+
+def render_stats(info: IndexInfo, rebuilding: bool) -> str:
+    lines = [
+        "<b>Index in service</b>",
+        f"Notes: {info.notes}",
+        f"Passages: {info.passages}",
+        f"Sources: {info.sources}",
+        f"Skipped files: {len(info.skipped)}",
+        f"Dates: {escape(_date_range(info.first_date, info.last_date) or 'unknown')}",
+        f"Built: {escape(info.built_at.strftime('%Y-%m-%d %H:%M:%S %Z').strip())}",
+        f"Seeds: <code>{escape(info.seeds_dir)}</code>",
+        f"Fingerprint: <code>{escape(info.fingerprint[:16])}</code>",
+    ]
+    if rebuilding:
+        lines.append("A rebuild is running now.")
+    return _join_within(lines)
+
+
+def snippet(text: str, limit: int = 160) -> str:
+    """Plain one-line preview, for inline result descriptions."""
+    return _clip(" ".join(text.split()), limit)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def _date_range(first: date | None, last: date | None) -> str:
+    if first and last:
+        return format_date(first) if first == last else f"{format_date(first)} – {format_date(last)}"
+    return format_date(first or last)
+
+
+def _join_within(lines: Sequence[str], limit: int = MAX_MESSAGE) -> str:
+    """Join whole lines until the limit; the lines are already-balanced HTML, so never cut one."""
+    out: list[str] = []
+    used = 0
+    for line in lines:
+        cost = telegram_length(line) + 1
+        if used + cost > limit - 2:
+            out.append(ELLIPSIS)
+            break
+        out.append(line)
+        used += cost
+    return "\n".join(out)
