@@ -1,0 +1,52 @@
+"""Keep the bot token out of every log line.
+
+The Bot API puts the token in the URL path (``/bot<token>/getMe``), and httpx and PTB log
+request URLs and exception texts. A filter on the root handlers scrubs each record after it
+is formatted, whichever logger it came from.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
+_BARE_TOKEN = re.compile(r"\b\d{3,}:[A-Za-z0-9_-]{20,}\b")
+MASK = "bot<redacted>"
+
+
+def redact(text: str, token: str | None = None) -> str:
+    """``text`` with the token, and anything shaped like a Bot API token, masked."""
+    if token:
+        text = text.replace(token, "<redacted>")
+    text = _TOKEN_IN_URL.sub(MASK, text)
+    return _BARE_TOKEN.sub("<redacted>", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites message, arguments and traceback text of every record it sees."""
+
+    def __init__(self, token: str | None = None) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage(), self._token)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self._token)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self._token)
+        return True
+
+
+def install(token: str | None, level: int = logging.INFO) -> None:
+    """Configure logging for the bot process with the token filter on every root handler."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL, token included
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter(token))

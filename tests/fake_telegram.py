@@ -1,0 +1,477 @@
+"""A small fake Telegram Bot API server on 127.0.0.1 for the bot's tests.
+
+It speaks just enough of the Bot API for python-telegram-bot to run against it through
+``TELEGRAM_API_BASE_URL``: getMe, long-polled getUpdates fed from a queue, and the calls the bot
+makes. Every call is recorded. Calls Telegram would refuse are refused the same way (HTTP 400
+with ``ok: false``): text over 4096 characters, HTML that does not parse, callback data over
+64 bytes, editing a message to the same content, and so on — so a test that passes here does
+not hide a Bot API error. Every wait is bounded by time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+TOKEN = "123:fake"
+BOT = {"id": 999, "is_bot": True, "first_name": "Incident Bot", "username": "incident_test_bot"}
+
+_ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+                 "tg-spoiler", "span", "blockquote", "tg-emoji"}
+_BAD_ENTITY = re.compile(r"&(?!(?:lt|gt|amp|quot);|#\d+;|#x[0-9a-fA-F]+;)")
+_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class _TelegramHtml(HTMLParser):
+    """Parses what Telegram parses; collects the visible text; raises on what it rejects."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.visible: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _ALLOWED_TAGS:
+            raise ApiError(400, f"Bad Request: can't parse entities: unsupported start tag \"{tag}\"")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            raise ApiError(400, f"Bad Request: can't parse entities: unmatched end tag \"{tag}\"")
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.visible.append(data)
+
+
+def visible_text(text: str, parse_mode: str | None) -> str:
+    """The message as the user sees it; raises ApiError where Telegram would answer 400."""
+    if not text or not text.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    if parse_mode is None:
+        plain = text
+    elif parse_mode.upper() == "HTML":
+        if _BAD_ENTITY.search(text):
+            raise ApiError(400, "Bad Request: can't parse entities: unsupported entity")
+        parser = _TelegramHtml()
+        parser.feed(text)
+        parser.close()
+        if parser.stack:
+            raise ApiError(400, f"Bad Request: can't parse entities: unclosed tag \"{parser.stack[-1]}\"")
+        plain = "".join(parser.visible)
+    else:
+        raise ApiError(400, f"Bad Request: unsupported parse_mode {parse_mode}")
+    # Stricter than Telegram, which counts after parsing: the markup must fit as well.
+    if _utf16_len(text) > 4096 or _utf16_len(plain) > 4096:
+        raise ApiError(400, "Bad Request: message is too long")
+    if not plain.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    return plain
+
+
+def check_markup(markup: Any) -> None:
+    if markup is None:
+        return
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if not isinstance(rows, list):
+        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    for row in rows:
+        for button in row:
+            if not button.get("text"):
+                raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode()) <= 64:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int
+    result: Any = None
+    at: float = field(default_factory=time.monotonic)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.params[key]
+
+
+class FakeTelegram:
+    """Run with ``with FakeTelegram() as api:``; point the bot at ``api.base_url``."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.commands: list[dict] = []
+        self._updates: list[dict] = []
+        self._messages: dict[tuple[int, int], dict] = {}
+        self._callbacks: set[str] = set()
+        self._inline: set[str] = set()
+        self._ids = itertools.count(1)
+        self._update_ids = itertools.count(1)
+        self._cond = threading.Condition()
+        self._closing = False
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-telegram", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    def __enter__(self) -> FakeTelegram:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    # --- what a test does ---------------------------------------------------------------
+
+    def push(self, update: dict) -> int:
+        """Queue an update for the next getUpdates; returns its update_id."""
+        with self._cond:
+            update = {"update_id": next(self._update_ids), **update}
+            self._updates.append(update)
+            self._cond.notify_all()
+            return update["update_id"]
+
+    def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 15.0, after: int = 0) -> Call:
+        """The first call from index ``after`` on that matches, waiting at most ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for call in self.calls[after:]:
+                    if predicate(call):
+                        return call
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(c.method, c.status) for c in self.calls[after:]]
+                    raise AssertionError(f"no matching Bot API call within {timeout} s; saw {seen}")
+                self._cond.wait(left)
+
+    def mark(self) -> int:
+        """Index of the next call, to wait only for calls after this point."""
+        with self._cond:
+            return len(self.calls)
+
+    def errors(self) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.status != 200]
+
+    def sent(self, after: int = 0) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls[after:] if c.method == "sendMessage" and c.status == 200]
+
+    # --- updates as Telegram would send them ----------------------------------------------
+
+    @staticmethod
+    def user(user_id: int, name: str = "Alice") -> dict:
+        return {"id": user_id, "is_bot": False, "first_name": name}
+
+    def message(
+        self,
+        user_id: int,
+        text: str,
+        chat: dict | None = None,
+        entities: list[dict] | None = None,
+        reply_to: dict | None = None,
+    ) -> dict:
+        chat = chat or {"id": user_id, "type": "private", "first_name": "Alice"}
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self.user(user_id),
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            entities = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command)}, *(entities or [])]
+        if entities:
+            message["entities"] = entities
+        if reply_to:
+            message["reply_to_message"] = reply_to
+        return {"message": message}
+
+    def group_message(self, user_id: int, text: str, group_id: int = -100123, **kwargs: Any) -> dict:
+        """A group message; mentions of ``@<bot username>`` get their entity like in Telegram."""
+        handle = "@" + BOT["username"]
+        entities = []
+        if handle in text:
+            offset = _utf16_len(text[: text.index(handle)])
+            entities.append({"type": "mention", "offset": offset, "length": _utf16_len(handle)})
+        chat = {"id": group_id, "type": "supergroup", "title": "SOC team"}
+        return self.message(user_id, text, chat=chat, entities=entities, **kwargs)
+
+    def callback(self, user_id: int, message: dict, data: str) -> dict:
+        query_id = str(next(self._ids))
+        self._callbacks.add(query_id)
+        return {
+            "callback_query": {
+                "id": query_id,
+                "from": self.user(user_id),
+                "chat_instance": "1",
+                "message": message,
+                "data": data,
+            }
+        }
+
+    def inline_query(self, user_id: int, query: str) -> dict:
+        query_id = str(next(self._ids))
+        self._inline.add(query_id)
+        return {"inline_query": {"id": query_id, "from": self.user(user_id), "query": query, "offset": ""}}
+
+    # --- the API ----------------------------------------------------------------------------
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                api._serve(self)
+
+            do_GET = do_POST
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
+
+    def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        prefix, _, method = request.path.partition("/bot")[2].partition("/")
+        params = self._parse(body, request.headers.get("Content-Type", ""))
+        try:
+            if prefix != self.token:
+                raise ApiError(401, "Unauthorized")
+            handler = getattr(self, f"_api_{method}", None)
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            result = handler(params)
+            status, payload = 200, {"ok": True, "result": result}
+        except ApiError as error:
+            status = error.code
+            payload = {"ok": False, "error_code": error.code, "description": error.description}
+        except (KeyError, ValueError, TypeError, AttributeError) as error:
+            status = 400
+            payload = {"ok": False, "error_code": 400, "description": f"Bad Request: {error!r}"}
+        if method != "getUpdates" or payload.get("result"):
+            with self._cond:
+                self.calls.append(Call(method, params, status, payload.get("result")))
+                self._cond.notify_all()
+        data = json.dumps(payload).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
+
+    @staticmethod
+    def _parse(body: bytes, content_type: str) -> dict[str, Any]:
+        if not body:
+            return {}
+        if "json" in content_type:
+            return json.loads(body)
+        if "multipart" in content_type:
+            raise ApiError(400, "Bad Request: this fake does not take files")
+        return {key: values[-1] for key, values in parse_qs(body.decode(), keep_blank_values=True).items()}
+
+    @staticmethod
+    def _json(params: dict, key: str) -> Any:
+        value = params.get(key)
+        return json.loads(value) if isinstance(value, str) else value
+
+    def _api_getMe(self, params: dict) -> dict:
+        return BOT
+
+    def _api_deleteWebhook(self, params: dict) -> bool:
+        return True
+
+    def _api_getUpdates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 30.0)
+        with self._cond:
+            while True:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                left = deadline - time.monotonic()
+                if self._updates or left <= 0 or self._closing:
+                    return list(self._updates[:100])
+                self._cond.wait(min(left, 0.5))
+
+    def _chat(self, chat_id: Any) -> dict:
+        chat_id = int(chat_id)
+        if chat_id < 0:
+            return {"id": chat_id, "type": "supergroup", "title": "SOC team"}
+        return {"id": chat_id, "type": "private", "first_name": "Alice"}
+
+    def _api_sendMessage(self, params: dict) -> dict:
+        chat = self._chat(params["chat_id"])
+        text = visible_text(params.get("text", ""), params.get("parse_mode"))
+        markup = self._json(params, "reply_markup")
+        check_markup(markup)
+        message = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": BOT,
+            "text": text,
+            "_html": params.get("text"),
+        }
+        if markup:
+            message["reply_markup"] = markup
+        self._messages[(chat["id"], message["message_id"])] = message
+        return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    def _api_editMessageText(self, params: dict) -> dict | bool:
+        text = visible_text(params.get("text", ""), params.get("parse_mode"))
+        markup = self._json(params, "reply_markup")
+        check_markup(markup)
+        if "inline_message_id" in params:
+            return True
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        message = self._messages.get(key)
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        if message["_html"] == params["text"] and message.get("reply_markup") == markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        message.update(text=text, _html=params["text"], date=int(time.time()))
+        if markup:
+            message["reply_markup"] = markup
+        else:
+            message.pop("reply_markup", None)
+        return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    def _api_answerCallbackQuery(self, params: dict) -> bool:
+        if params["callback_query_id"] not in self._callbacks:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        self._callbacks.discard(params["callback_query_id"])
+        if len(params.get("text", "")) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        return True
+
+    def _api_answerInlineQuery(self, params: dict) -> bool:
+        if params["inline_query_id"] not in self._inline:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        self._inline.discard(params["inline_query_id"])
+        results = self._json(params, "results")
+        if len(results) > 50 or len({r["id"] for r in results}) != len(results):
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH or duplicate id")
+        for result in results:
+            if not 1 <= len(result["id"].encode()) <= 64 or result["type"] != "article" or not result["title"]:
+                raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
+            content = result["input_message_content"]
+            visible_text(content["message_text"], content.get("parse_mode"))
+            check_markup(result.get("reply_markup"))
+        params["results"] = results
+        return True
+
+    def _api_sendChatAction(self, params: dict) -> bool:
+        self._chat(params["chat_id"])
+        if params.get("action") not in {"typing", "upload_document", "find_location"}:
+            raise ApiError(400, "Bad Request: wrong parameter action in request")
+        return True
+
+    def _api_setMyCommands(self, params: dict) -> bool:
+        commands = self._json(params, "commands")
+        for command in commands:
+            if not _COMMAND.fullmatch(command["command"]) or not 1 <= len(command["description"]) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        scope = self._json(params, "scope") or {"type": "default"}
+        if scope["type"] == "default":
+            self.commands = commands
+        return True
+
+    def _api_getMyCommands(self, params: dict) -> list[dict]:
+        return self.commands
+
+    def _api_deleteMyCommands(self, params: dict) -> bool:
+        self.commands = []
+        return True
+
+    def _api_close(self, params: dict) -> bool:
+        return True
+
+    def _api_logOut(self, params: dict) -> bool:
+        return True
+
+
+# --- a tiny seeds folder the conversations are played over -----------------------------------
+
+SEED_NOTES = {
+    "therecord/LINE-accounts-hacked.md": (
+        "LINE accounts for more than 100 Taiwanese politicians were hacked", "The Record",
+        "https://therecord.media/line-accounts-hacked/", "July 28, 2021", "Catalin Cimpanu",
+        ["The LINE accounts of more than 100 Taiwanese politicians and government officials have been "
+         "hacked, and data exfiltrated from devices.",
+         "The intrusions were discovered by LINE, which notified the affected politicians.",
+         "LINE is the most popular instant messaging application in Taiwan."],
+        ["LINE", "Taiwan", "espionage"],
+    ),
+    "zdnet/Hospital-ransomware.md": (
+        "Ransomware gang hits a German hospital & its <admin> portal", "ZDNet",
+        "https://www.zdnet.com/article/hospital-ransomware/?a=1&b=2", "September 10, 2021", "Jane Doe",
+        ["A ransomware attack encrypted the servers of a university hospital in Düsseldorf, Germany.",
+         "The ransomware gang entered through a Citrix vulnerability and asked for a ransom in bitcoin.",
+         "Emergency patients were redirected to other hospitals while the ransomware was cleaned up."],
+        ["ransomware", "hospital", "Germany"],
+    ),
+    "zdnet/Conti-leak.md": (
+        "Conti ransomware playbook leaked by an angry affiliate", "ZDNet",
+        "https://www.zdnet.com/article/conti-leak/", "August 6, 2021", "John Roe",
+        ["An affiliate of the Conti ransomware operation leaked the gang's training material.",
+         "The Conti playbook shows how the ransomware operators use Cobalt Strike and AnyDesk."],
+        ["ransomware", "Conti", "leak"],
+    ),
+    "bleepingcomputer/ProxyShell.md": (
+        "Microsoft Exchange servers hacked via ProxyShell exploits", "BleepingComputer",
+        "https://www.bleepingcomputer.com/news/security/proxyshell/", "August 21, 2021", "Lawrence Abrams",
+        ["Attackers scan for Microsoft Exchange servers vulnerable to the ProxyShell exploit chain.",
+         "Once inside, the attackers drop web shells and later deploy LockFile ransomware."],
+        ["Exchange", "ProxyShell", "Microsoft"],
+    ),
+}
+
+
+def write_seeds(folder: Any) -> None:
+    """Write :data:`SEED_NOTES` into ``folder`` in the ``## Information:`` note format."""
+    from pathlib import Path
+
+    for path, (title, source, link, day, author, paragraphs, tags) in SEED_NOTES.items():
+        target = Path(folder) / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        body = "\n\n\n".join(paragraphs)
+        tag_line = " ".join(f"[[{tag}]]" for tag in tags)
+        target.write_text(
+            f"# {title}\n### \n\n## Information:\n+ Source: {source}\n+ Link: [article]({link})\n"
+            f"+ Date: {day}\n+ Author: {author}\n\n\n## Article:\n{body}\n\n\n\n\n#### Tags:\n{tag_line}\n",
+            encoding="utf-8",
+        )

@@ -1,0 +1,324 @@
+"""Each handler, run in-process by a real Application over the real engine.
+
+The Application talks HTTP to :class:`FakeTelegram`, so every reply is checked the way the Bot
+API would check it (HTML, lengths, callback data) and no test mocks python-telegram-bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+
+from bot.chat.telegram import handlers
+from bot.chat.telegram.app import build_application
+from bot.search.library import Library
+from bot.settings import Settings
+from tests.fake_telegram import BOT, TOKEN, Call, FakeTelegram, write_seeds
+
+ADMIN, USER, STRANGER = 1, 2, 3
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    root = tmp_path_factory.mktemp("telegram")
+    write_seeds(root / "seeds")
+    library = Library(root / "seeds", root / "index")
+    library.open()
+    return library
+
+
+@pytest.fixture
+def api() -> Iterable[FakeTelegram]:
+    with FakeTelegram() as api:
+        yield api
+
+
+class Chat:
+    """Plays updates through one Application and waits for the bot's calls."""
+
+    def __init__(self, api: FakeTelegram, library: Library, **settings: Any) -> None:
+        self.api = api
+        self.settings = Settings(
+            _env_file=None,
+            telegram_bot_token=TOKEN,
+            telegram_api_base_url=api.base_url,
+            admin_ids=frozenset({ADMIN}),
+            seeds_dir=library.seeds_dir,
+            index_dir=library.index_dir,
+            **settings,
+        )
+        self.library = library
+        self.update_id = 0
+
+    def play(self, *updates: dict, until: Any = None, timeout: float = 15.0) -> list[Call]:
+        """Process ``updates`` in order; then wait for a call matching ``until``; return new calls."""
+        start = self.api.mark()
+
+        async def main() -> None:
+            application = build_application(self.settings, self.library)
+            async with application:
+                await application.start()  # so that stop() awaits the non-blocking handlers
+                for update in updates:
+                    self.update_id += 1
+                    await application.process_update(
+                        Update.de_json({"update_id": self.update_id, **update}, application.bot)
+                    )
+                if until is not None:
+                    await asyncio.to_thread(self.api.wait_for, until, timeout, start)
+                await application.stop()
+
+        asyncio.run(main())
+        calls = [c for c in self.api.calls[start:] if c.method != "getMe"]
+        assert [c for c in calls if c.status != 200] == []
+        return calls
+
+
+def texts(calls: list[Call], method: str = "sendMessage") -> list[str]:
+    return [c["text"] for c in calls if c.method == method]
+
+
+def is_sent(call: Call) -> bool:
+    return call.method == "sendMessage"
+
+
+@pytest.fixture
+def chat(api: FakeTelegram, library: Library) -> Chat:
+    return Chat(api, library)
+
+
+def test_question_gets_title_passage_meta_link_and_pager(chat: Chat) -> None:
+    calls = chat.play(chat.api.message(USER, "ransomware hospital"))
+    assert calls[0].method == "sendChatAction" and calls[0]["action"] == "typing"
+    [text] = texts(calls)
+    assert text.startswith("<b>Ransomware gang hits a German hospital &amp; its &lt;admin&gt; portal</b>")
+    assert "<b>ransomware</b>" in text
+    assert "ZDNet · 10 Sep 2021 · Jane Doe" in text
+    assert "https://www.zdnet.com/article/hospital-ransomware/?a=1&amp;b=2" in text
+    sent = [c for c in calls if is_sent(c)][0]
+    assert sent["parse_mode"] == "HTML"
+    buttons = sent.result["reply_markup"]["inline_keyboard"][0]
+    assert [b["text"] for b in buttons][0] == "◀" and buttons[1]["text"].startswith("1/")
+    assert buttons[2]["callback_data"].endswith(":1")
+
+
+def test_next_button_edits_the_message_in_place(chat: Chat) -> None:
+    api = chat.api
+    asked = api.message(USER, "ransomware hospital")
+    application_calls: list[Call] = []
+
+    async def main() -> None:
+        application = build_application(chat.settings, chat.library)
+        async with application:
+            for update_id, update in enumerate([asked], start=1):
+                await application.process_update(Update.de_json({"update_id": update_id, **update}, application.bot))
+            sent = [c for c in api.calls if is_sent(c)][-1]
+            forward = sent.result["reply_markup"]["inline_keyboard"][0][2]["callback_data"]
+            for update_id, data in enumerate([forward, forward, "noop"], start=2):
+                press = api.callback(USER, sent.result, data)
+                await application.process_update(Update.de_json({"update_id": update_id, **press}, application.bot))
+            application_calls.extend(api.calls)
+
+    asyncio.run(main())
+    edits = [c for c in application_calls if c.method == "editMessageText"]
+    assert len(edits) == 2  # a double press of ▶: both ask for page 2
+    assert "2/" in edits[0].result["reply_markup"]["inline_keyboard"][0][1]["text"]
+    assert [e.status for e in api.errors()] == [400]  # "message is not modified", swallowed quietly
+    assert handlers.SOMETHING_WRONG not in texts(application_calls)
+    assert edits[0]["text"] != [c for c in application_calls if is_sent(c)][-1]["text"]
+    assert sum(c.method == "answerCallbackQuery" for c in application_calls) == 3
+
+
+def test_stale_or_forged_presses_get_a_notice(chat: Chat) -> None:
+    api = chat.api
+    old = {"message_id": 5, "date": 0, "chat": {"id": USER, "type": "private"}, "from": BOT, "text": "old"}
+    presses = [api.callback(USER, old, data) for data in ("p:gone123:1", "junk", "p:x:99", "t:999")]
+    calls = chat.play(*presses)
+    answers = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert [a["text"] for a in answers] == [handlers.EXPIRED] * 4
+    assert not [c for c in calls if c.method == "editMessageText"]
+
+
+def test_nothing_relevant_is_said_honestly(chat: Chat) -> None:
+    [text] = texts(chat.play(chat.api.message(USER, "qqqzzx wwwvvv")))
+    assert "nothing relevant" in text and "/tags" in text and "/sources" in text
+
+
+def test_invisible_only_text_gets_a_hint(chat: Chat) -> None:
+    [text] = texts(chat.play(chat.api.message(USER, "\u200b\u200b\u200d")))
+    assert "/help" in text
+
+
+def test_help_says_what_the_index_holds(chat: Chat) -> None:
+    [text] = texts(chat.play(chat.api.message(USER, "/help")))
+    assert "<b>4</b> notes from <b>3</b> sources" in text
+    assert "28 Jul 2021 – 10 Sep 2021" in text
+    assert text.count("\n• ") == 3
+    assert "source:" in text and "tag:" in text and "after:" in text and "before:" in text
+    assert "/reindex" not in text
+    [admin_text] = texts(chat.play(chat.api.message(ADMIN, "/start")))
+    assert "/reindex" in admin_text
+
+
+def test_tags_are_counted_and_paged(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(handlers, "TAGS_PER_PAGE", 3)
+    calls = chat.play(chat.api.message(USER, "/tags"))
+    sent = [c for c in calls if is_sent(c)][0]
+    assert "• ransomware — 2" in sent["text"] and "page 1/" in sent["text"]
+    forward = sent.result["reply_markup"]["inline_keyboard"][0][2]["callback_data"]
+    assert forward == "t:1"
+    calls = chat.play(chat.api.callback(USER, sent.result, forward))
+    [edit] = [c for c in calls if c.method == "editMessageText"]
+    assert "page 2/" in edit["text"] and "ransomware" not in edit["text"]
+
+
+def test_tag_lists_articles_newest_first(chat: Chat) -> None:
+    [text] = texts(chat.play(chat.api.message(USER, "/tag Ransomware")))
+    assert text.index("German hospital") < text.index("Conti ransomware playbook")
+    assert "https://www.zdnet.com/article/conti-leak/" in text
+    [usage, none] = texts(chat.play(chat.api.message(USER, "/tag"), chat.api.message(USER, "/tag <nope>")))
+    assert "/tags" in usage
+    assert "&lt;nope&gt;" in none
+
+
+def test_sources_source_and_latest(chat: Chat) -> None:
+    sources, source, latest, missing = texts(
+        chat.play(
+            chat.api.message(USER, "/sources"),
+            chat.api.message(USER, "/source zdnet"),
+            chat.api.message(USER, "/latest"),
+            chat.api.message(USER, "/source nowhere"),
+        )
+    )
+    assert "<b>ZDNet</b> — 2 notes, 6 Aug 2021 – 10 Sep 2021" in sources
+    assert source.index("German hospital") < source.index("Conti")
+    assert latest.index("German hospital") < latest.index("LINE accounts")
+    assert "No source" in missing
+
+
+def test_reindex_for_admin_reports_counts(chat: Chat) -> None:
+    calls = chat.play(chat.api.message(ADMIN, "/reindex"), until=lambda c: "Rebuilt" in c.params.get("text", ""))
+    assert "4 notes, 10 passages, 0 skipped files" in texts(calls)[-1]
+
+
+def test_reindex_and_stats_refused_to_non_admins(chat: Chat) -> None:
+    reindex, stats = texts(chat.play(chat.api.message(USER, "/reindex"), chat.api.message(USER, "/stats")))
+    assert "for the bot's admins" in reindex and "for the bot's admins" in stats
+
+
+def test_second_reindex_while_one_runs_is_told_so(chat: Chat) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def hold(done: int, total: int) -> None:
+        started.set()
+        release.wait(10)
+
+    worker = threading.Thread(target=chat.library.rebuild, kwargs={"progress": hold})
+    worker.start()
+    try:
+        assert started.wait(10)
+        [text] = texts(chat.play(chat.api.message(ADMIN, "/reindex")))
+        assert "already running" in text
+        [question] = texts(chat.play(chat.api.message(USER, "LINE politicians")))
+        assert "LINE accounts" in question  # the bot keeps answering meanwhile
+    finally:
+        release.set()
+        worker.join(10)
+
+
+def test_failed_reindex_keeps_the_old_index(api: FakeTelegram, tmp_path: Path) -> None:
+    write_seeds(tmp_path / "seeds")
+    library = Library(tmp_path / "seeds", tmp_path / "index")
+    library.open()
+    shutil.rmtree(tmp_path / "seeds")
+    (tmp_path / "seeds").mkdir()
+    chat = Chat(api, library)
+    calls = chat.play(chat.api.message(ADMIN, "/reindex"), until=lambda c: "failed" in c.params.get("text", ""))
+    assert "old index stays in service" in texts(calls)[-1]
+    [answer] = texts(chat.play(chat.api.message(USER, "ransomware hospital")))
+    assert "German hospital" in answer
+
+
+def test_stats_for_admin(chat: Chat) -> None:
+    [text] = texts(chat.play(chat.api.message(ADMIN, "/stats")))
+    assert "Notes: 4" in text and "Passages: 10" in text and str(chat.library.seeds_dir) in text
+
+
+def test_group_answers_only_what_is_meant_for_it(chat: Chat) -> None:
+    api = chat.api
+    calls = chat.play(
+        api.group_message(USER, "ransomware hospital, anyone?"),
+        api.group_message(USER, "/help@some_other_bot"),
+    )
+    assert calls == []
+    calls = chat.play(api.group_message(USER, "@incident_test_bot ransomware hospital"))
+    [sent] = [c for c in calls if is_sent(c)]
+    assert "German hospital" in sent["text"] and int(sent["chat_id"]) == -100123
+    bots_message = sent.result
+    reply = api.group_message(USER, "LINE politicians", reply_to=bots_message)
+    command = api.group_message(USER, "/sources@incident_test_bot")
+    asked, sources = texts(chat.play(reply, command))
+    assert "LINE accounts" in asked and "ZDNet" in sources
+
+
+def test_inline_query_offers_rendered_answers(chat: Chat) -> None:
+    calls = chat.play(chat.api.inline_query(USER, "ransomware"), chat.api.inline_query(USER, " "))
+    first, blank = [c for c in calls if c.method == "answerInlineQuery"]
+    results = first["results"]
+    assert results and all(r["type"] == "article" for r in results)
+    top = results[0]
+    assert top["url"].startswith("https://") and top["description"]
+    assert top["input_message_content"]["parse_mode"] == "HTML"
+    assert "<b>" in top["input_message_content"]["message_text"]
+    assert blank["results"] == []
+
+
+def test_allowlist_refuses_strangers_once_and_lets_members_in(api: FakeTelegram, library: Library) -> None:
+    chat = Chat(api, library, allowed_user_ids=frozenset({USER}))
+    refused = texts(chat.play(api.message(STRANGER, "ransomware hospital")))
+    assert refused == [handlers.REFUSED]
+    assert chat.play(api.group_message(STRANGER, "ransomware in the group")) == []
+    old = {"message_id": 5, "date": 0, "chat": {"id": STRANGER, "type": "private"}, "from": BOT, "text": "x"}
+    [press] = chat.play(api.callback(STRANGER, old, "t:0"))
+    assert press["text"] == handlers.REFUSED
+    assert "German hospital" in texts(chat.play(api.message(USER, "ransomware hospital")))[0]
+    assert "Rebuilt" in texts(
+        chat.play(api.message(ADMIN, "/reindex"), until=lambda c: "Rebuilt" in c.params.get("text", ""))
+    )[-1]
+
+
+def test_edited_messages_are_ignored_even_admin_commands(chat: Chat) -> None:
+    for user in (USER, ADMIN):
+        edited = chat.api.message(user, "/reindex")
+        assert chat.play({"edited_message": edited["message"] | {"edit_date": 1}}) == []
+
+
+class Broken:
+    """A library whose engine fails the way a bug would."""
+
+    def __init__(self, library: Library) -> None:
+        self.seeds_dir, self.index_dir = library.seeds_dir, library.index_dir
+
+    @property
+    def engine(self) -> Any:
+        raise RuntimeError("internal detail /srv/index/secret")
+
+
+def test_errors_are_logged_with_context_and_users_get_a_plain_apology(
+    api: FakeTelegram, library: Library, caplog: pytest.LogCaptureFixture
+) -> None:
+    chat = Chat(api, library)
+    chat.library = Broken(library)  # type: ignore[assignment]
+    with caplog.at_level(logging.ERROR):
+        [text] = texts(chat.play(api.message(USER, "/tags")))
+    assert text == handlers.SOMETHING_WRONG
+    record = next(r for r in caplog.records if r.name == handlers.__name__)
+    assert "update=message" in record.getMessage() and "chat=private" in record.getMessage()
+    assert "command=/tags" in record.getMessage()
