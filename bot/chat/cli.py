@@ -1,0 +1,245 @@
+"""The ``incident-bot`` command: build and inspect the index, ask, browse, chat, run the bot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.chat.terminal import chat
+from bot.chat.text import brackets, did_you_mean, nothing_found, render_hit, render_notes, render_sources, render_tags
+from bot.search.library import BuildFailed, Library, RebuildInProgress
+from bot.search.results import Answer
+from bot.search.store import IndexCorrupt, IndexMissing, read_manifest
+from bot.settings import Settings
+
+
+class CliError(Exception):
+    """One clear line for the person at the terminal, and a non-zero exit."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic's ValidationError: show what is wrong, not a traceback
+        print(f"incident-bot: bad setting: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    if "seeds" in args:
+        settings = settings.model_copy(update={"seeds_dir": args.seeds})
+    if "index" in args:
+        settings = settings.model_copy(update={"index_dir": args.index})
+    try:
+        return args.handler(args, settings)
+    except (CliError, BuildFailed, RebuildInProgress, IndexMissing, IndexCorrupt) as exc:
+        print(f"incident-bot: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS, so a subcommand's copy of these options does not reset a value given before it.
+    common.add_argument("--seeds", type=Path, default=argparse.SUPPRESS, help="folder of notes (default: SEEDS_DIR or seeds)")
+    common.add_argument("--index", type=Path, default=argparse.SUPPRESS, help="index folder (default: INDEX_DIR or index)")
+    parser = argparse.ArgumentParser(prog="incident-bot", description=__doc__, parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    index = sub.add_parser("index", help="build or inspect the index").add_subparsers(dest="action", required=True)
+    build = index.add_parser("build", parents=[common], help="build the index from the seeds")
+    build.add_argument("--if-stale", action="store_true", help="only when missing or out of date")
+    build.set_defaults(handler=_index_build)
+    info = index.add_parser("info", parents=[common], help="what the index holds")
+    info.add_argument("--json", action="store_true")
+    info.set_defaults(handler=_index_info)
+
+    ask = sub.add_parser("ask", parents=[common], help="answer a question ('-' reads one per line from stdin)")
+    ask.add_argument("question", nargs="+")
+    ask.add_argument("--top", type=int, default=3)
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(handler=_ask)
+
+    for name, handler in (("tags", _tags), ("sources", _sources), ("chat", _chat), ("run", _run)):
+        sub.add_parser(name, parents=[common], help=_HELP[name]).set_defaults(handler=handler)
+
+    ev = sub.add_parser("eval", parents=[common], help="measure answer quality on a question file")
+    ev.add_argument("questions", type=Path)
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--verbose", action="store_true", help="list each miss with what was returned")
+    ev.set_defaults(handler=_eval)
+    return parser
+
+
+_HELP = {
+    "tags": "tags with counts, most used first",
+    "sources": "sources with counts and date ranges",
+    "chat": "an interactive prompt on the same engine as the bot",
+    "run": "run the Telegram bot (the terminal chat when no token is set)",
+}
+
+
+def _library(settings: Settings, *, open_index: bool = True) -> Library:
+    library = Library(settings.seeds_dir, settings.index_dir)
+    if open_index:
+        _open(library)
+    return library
+
+
+def _open(library: Library) -> None:
+    if not library.seeds_dir.is_dir() and not (library.index_dir / "current").exists():
+        raise CliError(f"seeds folder {library.seeds_dir} does not exist (set SEEDS_DIR or --seeds)")
+    library.open()
+
+
+def _index_build(args: argparse.Namespace, settings: Settings) -> int:
+    library = _library(settings, open_index=False)
+    if not library.seeds_dir.is_dir():
+        raise CliError(f"seeds folder {library.seeds_dir} does not exist (set SEEDS_DIR or --seeds)")
+    if args.if_stale:
+        try:
+            if not library.is_stale():
+                print(f"index in {library.index_dir} is up to date with {library.seeds_dir}")
+                return 0
+        except (IndexMissing, IndexCorrupt):
+            pass
+    report = library.rebuild(progress=_progress_bar() if sys.stderr.isatty() else None)
+    for skipped in report.skipped:
+        print(f"skipped {skipped.path}: {skipped.reason}")
+    print(
+        f"built {library.index_dir}: {report.notes} notes, {report.passages} passages, "
+        f"{len(report.skipped)} skipped, {report.seconds:.1f} s"
+    )
+    return 0
+
+
+def _index_info(args: argparse.Namespace, settings: Settings) -> int:
+    manifest = read_manifest(settings.index_dir)
+    info = {
+        "notes": manifest["notes"],
+        "passages": manifest["passages"],
+        "sources": manifest["sources"],
+        "skipped": [{"path": p, "reason": r} for p, r in manifest["skipped"]],
+        "built_at": manifest["built_at"],
+        "fingerprint": manifest["fingerprint"],
+        "seeds_dir": manifest["seeds_dir"],
+        "terms": manifest["terms"],
+        "stale": Library(settings.seeds_dir, settings.index_dir).is_stale(),
+    }
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        for key, value in info.items():
+            print(f"{key:>11}: {len(value) if key == 'skipped' else value}")
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    if args.top < 1:
+        raise CliError("--top must be at least 1")
+    engine = _library(settings).engine
+    questions = (line.strip() for line in sys.stdin) if args.question == ["-"] else [" ".join(args.question)]
+    for question in questions:
+        if not question:
+            continue
+        answer = engine.ask(question, top=args.top)
+        print(json.dumps(answer_json(answer), ensure_ascii=False) if args.json else _answer_text(answer), flush=True)
+    return 0
+
+
+def answer_json(answer: Answer) -> dict:
+    """The JSON shape of ``ask --json``: one object per question."""
+    return {
+        "question": answer.question,
+        "did_you_mean": answer.did_you_mean,
+        "hits": [
+            {
+                "rank": h.rank,
+                "score": round(h.score, 6),
+                "title": h.note.title,
+                "source": h.note.source,
+                "date": h.note.date.isoformat() if h.note.date else None,
+                "author": h.note.author,
+                "link": h.note.link,
+                "tags": [t.label for t in h.note.tags],
+                "passage": h.passage,
+                "note": h.note.path,
+            }
+            for h in answer.hits
+        ],
+    }
+
+
+def _answer_text(answer: Answer) -> str:
+    if not answer.hits:
+        return f"? {answer.question}\n{nothing_found(answer)}\n"
+    lines = [f"? {answer.question}"]
+    if answer.did_you_mean:
+        lines.append(did_you_mean(answer))
+    lines += [render_hit(h, len(answer.hits), brackets) + "\n" for h in answer.hits]
+    return "\n".join(lines)
+
+
+def _tags(args: argparse.Namespace, settings: Settings) -> int:
+    print(render_tags(_library(settings).engine.tag_counts()))
+    return 0
+
+
+def _sources(args: argparse.Namespace, settings: Settings) -> int:
+    print(render_sources(_library(settings).engine.source_stats()))
+    return 0
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    return chat(_library(settings))
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value().strip():
+        print(
+            "No TELEGRAM_BOT_TOKEN set: get one from @BotFather in Telegram and put it in .env "
+            "(TELEGRAM_BOT_TOKEN=...). Opening the terminal chat on the same engine instead.",
+            file=sys.stderr,
+        )
+        if not sys.stdin.isatty():
+            return 2
+        return chat(_library(settings))
+    from bot.chat.telegram.app import run_bot
+
+    return run_bot(settings)
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.search.evaluation import judge, load_questions, summarize
+
+    questions = load_questions(args.questions)
+    engine = _library(settings).engine
+    verdicts = [judge(q, engine.ask(q.question, top=10)) for q in questions]
+    report = summarize(verdicts)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        for key, value in report.as_dict().items():
+            print(f"{key:>14}: {value:.3f}" if isinstance(value, float) else f"{key:>14}: {value}")
+    if args.verbose:
+        for verdict in verdicts:
+            if not verdict.passage_hit_at(1):
+                print(verdict.describe(), file=sys.stderr)
+    return 0
+
+
+def _progress_bar():
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        print(f"\rindexing [{'#' * filled}{'.' * (width - filled)}] {done}/{total} notes", end="", file=sys.stderr)
+        if done >= total:
+            print(file=sys.stderr)
+
+    return show
+

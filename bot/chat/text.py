@@ -1,0 +1,75 @@
+"""Answers rendered as plain text for a terminal, with the question's words marked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from bot.search.results import Answer, Hit, SourceStats
+from bot.notes.models import Note, Tag
+
+Mark = Callable[[str], str]
+
+
+def ansi_bold(text: str) -> str:
+    return f"\x1b[1m{text}\x1b[0m"
+
+
+def brackets(text: str) -> str:
+    return f"[{text}]"
+
+
+def marked(text: str, spans: tuple[tuple[int, int], ...], mark: Mark) -> str:
+    """``text`` with each span passed through ``mark``."""
+    out, last = [], 0
+    for start, end in spans:
+        out += [text[last:start], mark(text[start:end])]
+        last = end
+    return "".join(out) + text[last:]
+
+
+def day(value: date | None) -> str:
+    return value.isoformat() if value else "date unknown"
+
+
+def byline(note: Note) -> str:
+    """``The Record · 2021-07-28 · Catalin Cimpanu``: where the article comes from."""
+    return " · ".join(p for p in (note.source, day(note.date), note.author) if p)
+
+
+def render_hit(hit: Hit, total: int, mark: Mark = brackets) -> str:
+    return "\n".join(
+        [
+            f"{hit.rank}/{total}  {mark(hit.note.title)}",
+            "",
+            marked(hit.passage, hit.highlights, mark),
+            "",
+            byline(hit.note),
+            hit.note.link,
+        ]
+    )
+
+
+def nothing_found(answer: Answer) -> str:
+    return (
+        "Nothing in the notes answers that. Try other words, or browse with /tags and /sources "
+        "(filters: source:NAME tag:NAME after:YYYY-MM-DD before:YYYY-MM-DD)."
+    )
+
+
+def did_you_mean(answer: Answer) -> str:
+    return f"(searched for: {answer.did_you_mean})" if answer.did_you_mean else ""
+
+
+def render_tags(tags: list[tuple[Tag, int]]) -> str:
+    width = max((len(str(c)) for _, c in tags), default=1)
+    return "\n".join(f"{count:>{width}}  {tag.label}" for tag, count in tags)
+
+
+def render_sources(stats: list[SourceStats]) -> str:
+    width = max((len(s.name) for s in stats), default=1)
+    return "\n".join(f"{s.notes:>5}  {s.name:<{width}}  {day(s.first)} – {day(s.last)}" for s in stats)
+
+
+def render_notes(notes: list[Note]) -> str:
+    return "\n".join(f"{day(n.date)}  {n.title}  ({n.source})\n            {n.link}" for n in notes)

@@ -1,0 +1,162 @@
+"""The search engine the chat layer talks to: questions in, ranked hits out, plus browsing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+from functools import cached_property
+
+import numpy as np
+
+from bot.notes.models import Note, Tag
+from bot.search.index import Index
+from bot.search.query import Query, parse_query
+from bot.search.ranking import Ranked, Ranker
+from bot.search.results import Answer, Hit, IndexInfo, SourceStats
+from bot.search.tokenize import Tokenizer
+
+
+class Engine:
+    """Immutable once built, so many threads may ask at once while a rebuild makes the next one."""
+
+    def __init__(self, index: Index, tokenizer: Tokenizer | None = None) -> None:
+        self.index = index
+        self.tokenizer = tokenizer or Tokenizer()
+        self.ranker = Ranker(index, self.tokenizer)
+
+    @cached_property
+    def info(self) -> IndexInfo:
+        dates = [n.date for n in self.index.notes if n.date]
+        return IndexInfo(
+            notes=len(self.index.notes),
+            passages=len(self.index.passages),
+            sources=len({n.source for n in self.index.notes}),
+            skipped=self.index.skipped,
+            built_at=self.index.built_at,
+            fingerprint=self.index.fingerprint,
+            seeds_dir=self.index.seeds_dir,
+            first_date=min(dates, default=None),
+            last_date=max(dates, default=None),
+        )
+
+    def ask(self, question: str, top: int = 10) -> Answer:
+        """The best passages for ``question``; none when nothing in the notes is relevant."""
+        query = parse_query(question)
+        mask = self._note_mask(query) if query.filtered else None
+        ranked = self.ranker.rank(query.text, top=top, note_mask=mask)
+        terms = set(ranked.terms)
+        hits = tuple(
+            Hit(
+                rank=i + 1,
+                score=score,
+                note=self.index.notes[int(self.index.passages.note[p])],
+                passage=text,
+                position=int(self.index.passages.position[p]),
+                highlights=tuple((s, e) for s, e, t in self.tokenizer.spans(text) if t in terms),
+            )
+            for i, (p, score) in enumerate(ranked.passages)
+            for text in (self.index.passages.text(p),)
+        )
+        return Answer(question=question, hits=hits, did_you_mean=self._did_you_mean(query.text, ranked, hits))
+
+    def _did_you_mean(self, text: str, ranked: Ranked, hits: tuple[Hit, ...]) -> str | None:
+        """The question respelt with each corrected word as the notes spell it."""
+        if not ranked.corrections or not hits:
+            return None
+        spelling: dict[str, str] = {}
+        for hit in hits:
+            for source in (hit.note.title, hit.passage):
+                for s, e, t in self.tokenizer.spans(source):
+                    spelling.setdefault(t, source[s:e].lower())
+        out, last = [], 0
+        for c in ranked.corrections:
+            out += [text[last : c.start], spelling.get(c.term, c.term)]
+            last = c.end
+        return "".join(out) + text[last:]
+
+    def parse(self, question: str) -> Query:
+        """The question's free text and filters, as the engine reads them."""
+        return parse_query(question)
+
+    def tag_counts(self, limit: int | None = None) -> list[tuple[Tag, int]]:
+        """Tags by the number of notes carrying them, most used first."""
+        return self._tag_counts[:limit]
+
+    @cached_property
+    def _tag_counts(self) -> list[tuple[Tag, int]]:
+        counts: Counter[tuple[str, str]] = Counter()
+        spelling: dict[tuple[str, str], Tag] = {}
+        for note in self.index.notes:
+            for tag in note.tags:
+                key = (tag.name.casefold(), tag.kind)
+                counts[key] += 1
+                spelling.setdefault(key, tag)
+        return [(spelling[k], c) for k, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def source_stats(self) -> list[SourceStats]:
+        """Each source with its article count and date range, most articles first."""
+        by_source: dict[str, list[Note]] = {}
+        for note in self.index.notes:
+            by_source.setdefault(note.source, []).append(note)
+        stats = []
+        for name, notes in by_source.items():
+            dates = [n.date for n in notes if n.date]
+            stats.append(SourceStats(name, len(notes), min(dates, default=None), max(dates, default=None)))
+        return sorted(stats, key=lambda s: (-s.notes, s.name))
+
+    def notes_with_tag(self, name: str, limit: int = 10) -> list[Note]:
+        """Articles carrying tag ``name`` (any kind, case-insensitive), newest first."""
+        wanted = name.strip().casefold()
+        return _newest((n for n in self.index.notes if any(t.name.casefold() == wanted for t in n.tags)), limit)
+
+    def notes_from_source(self, name: str, limit: int = 10) -> list[Note]:
+        """The latest articles of the source ``name`` matches (see ``source_matches``)."""
+        return _newest((n for n in self.index.notes if source_matches(n, name)), limit)
+
+    def latest(self, limit: int = 10) -> list[Note]:
+        return _newest(self.index.notes, limit)
+
+    def example_questions(self, n: int = 3) -> list[str]:
+        """Questions this index can answer, made from its own tags and newest titles."""
+        examples: list[str] = []
+        for tag, _ in self.tag_counts():
+            if tag.kind in {"threat actor", "malware"} and len(examples) < n - 1:
+                examples.append(f"who was hit by {tag.name}?" if tag.kind == "malware" else f"what did {tag.name} do?")
+        for note in self.latest(n):
+            if len(examples) >= n:
+                break
+            examples.append(f"what happened: {note.title}?")
+        return examples[:n]
+
+    def _note_mask(self, query: Query) -> np.ndarray:
+        notes = self.index.notes
+        keep = np.ones(len(notes), dtype=bool)
+        for i, note in enumerate(notes):
+            if query.source and not source_matches(note, query.source):
+                keep[i] = False
+            elif query.tag and not any(t.name.casefold() == query.tag.casefold() for t in note.tags):
+                keep[i] = False
+            elif query.after and not (note.date and note.date >= query.after):
+                keep[i] = False
+            elif query.before and not (note.date and note.date < query.before):
+                keep[i] = False
+        return keep
+
+
+def source_matches(note: Note, name: str) -> bool:
+    """``zdnet``, ``ZDNet``, ``bleeping`` and ``the record`` all name their source: letters
+    and digits only, matched as a prefix of the source name or of the note's folder."""
+    wanted = _squash(name)
+    if not wanted:
+        return False
+    folder = note.path.split("/", 1)[0] if "/" in note.path else ""
+    return _squash(note.source).startswith(wanted) or (bool(folder) and _squash(folder).startswith(wanted))
+
+
+def _squash(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _newest(notes: Iterable[Note], limit: int) -> list[Note]:
+    return sorted(notes, key=lambda n: (n.date or date.min, n.title), reverse=True)[:limit]

@@ -1,0 +1,205 @@
+"""Writing an index to disk atomically and loading it back, memory-mapped.
+
+Layout of ``INDEX_DIR``: ``builds/<id>/`` holds one complete index; ``current`` is a symlink to
+the build in service. A build is written under a temporary name, renamed into ``builds/``, and
+only then is ``current`` swapped by one ``rename`` — so a reader sees the old index or the new one,
+never half of either, and a killed build leaves the previous index serving.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+
+from bot.notes.models import Note, Skipped, Tag
+from bot.search.bm25 import BM25Matrix
+from bot.search.index import FORMAT_VERSION, Index, PassageTable
+
+CURRENT = "current"
+BUILDS = "builds"
+MANIFEST = "manifest.json"
+_ARRAYS = (
+    "passage_offsets", "passage_note", "passage_position",
+    "passage_indptr", "passage_docs", "passage_weights",
+    "note_indptr", "note_docs", "note_weights",
+)
+_KEEP_BUILDS = 2
+
+
+class IndexMissing(Exception):
+    """No index has been built in this folder yet."""
+
+
+class IndexCorrupt(Exception):
+    """The index on disk cannot be used (truncated, foreign, or from another format version)."""
+
+
+def write_index(index: Index, index_dir: Path) -> Path:
+    """Write ``index`` beside the one in service, then swap it in. Returns the build folder."""
+    builds = index_dir / BUILDS
+    builds.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
+    try:
+        files = _write_files(index, tmp)
+        manifest = _manifest(index, files)
+        _write_synced(tmp / MANIFEST, json.dumps(manifest, indent=1).encode())
+        final = builds / f"{index.built_at:%Y%m%dT%H%M%S}-{index.fingerprint}-{os.getpid()}"
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _fsync_dir(builds)
+    link = index_dir / f".{CURRENT}.tmp"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    os.symlink(Path(BUILDS) / final.name, link)
+    os.replace(link, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    _prune(builds, keep=final.name)
+    return final
+
+
+def current_build(index_dir: Path) -> Path:
+    """The build folder in service. Raises IndexMissing when there is none."""
+    link = index_dir / CURRENT
+    if not link.exists():
+        raise IndexMissing(f"no index in {index_dir} yet: run `incident-bot index build`")
+    return link.resolve()
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """The manifest of the build in service (format version, fingerprint, counts)."""
+    build = current_build(index_dir)
+    try:
+        manifest = json.loads((build / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"unreadable manifest in {build}: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+        raise IndexCorrupt(f"{build} is not an index of format {FORMAT_VERSION}")
+    return manifest
+
+
+def load_index(index_dir: Path) -> Index:
+    """Load the build in service, arrays memory-mapped. Checks every file against the manifest."""
+    manifest = read_manifest(index_dir)
+    build = current_build(index_dir)
+    for name, size in manifest["files"].items():
+        path = build / name
+        if not path.is_file() or path.stat().st_size != size:
+            raise IndexCorrupt(f"{path} is missing or truncated")
+    try:
+        arrays = {name: np.load(build / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+        notes = tuple(_note_from_json(n) for n in json.loads((build / "notes.json").read_text("utf-8")))
+        terms = tuple((build / "terms.txt").read_text("utf-8").split("\n")) if manifest["terms"] else ()
+        blob = np.memmap(build / "passages.bin", dtype=np.uint8, mode="r") if manifest["blob"] else b""
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexCorrupt(f"cannot read {build}: {exc}") from exc
+    if len(terms) != manifest["terms"] or len(notes) != manifest["notes"]:
+        raise IndexCorrupt(f"{build} does not match its manifest")
+    return Index(
+        notes=notes,
+        skipped=tuple(Skipped(p, r) for p, r in manifest["skipped"]),
+        terms=terms,
+        vocab={t: i for i, t in enumerate(terms)},
+        passages=PassageTable(
+            blob, np.asarray(arrays["passage_offsets"]), arrays["passage_note"], arrays["passage_position"]
+        ),
+        passage_bm25=_matrix(arrays, "passage", manifest["passages"]),
+        note_bm25=_matrix(arrays, "note", manifest["notes"]),
+        fingerprint=manifest["fingerprint"],
+        seeds_dir=manifest["seeds_dir"],
+        built_at=datetime.fromisoformat(manifest["built_at"]),
+    )
+
+
+def _matrix(arrays: dict[str, np.ndarray], prefix: str, n_docs: int) -> BM25Matrix:
+    return BM25Matrix(
+        np.asarray(arrays[f"{prefix}_indptr"]), arrays[f"{prefix}_docs"], arrays[f"{prefix}_weights"], n_docs
+    )
+
+
+def _write_files(index: Index, folder: Path) -> dict[str, int]:
+    p, pm, nm = index.passages, index.passage_bm25, index.note_bm25
+    arrays = {
+        "passage_offsets": p.offsets, "passage_note": p.note, "passage_position": p.position,
+        "passage_indptr": pm.indptr, "passage_docs": pm.docs, "passage_weights": pm.weights,
+        "note_indptr": nm.indptr, "note_docs": nm.docs, "note_weights": nm.weights,
+    }
+    for name, array in arrays.items():
+        with open(folder / f"{name}.npy", "wb") as fh:
+            np.save(fh, np.ascontiguousarray(array))
+            fh.flush()
+            os.fsync(fh.fileno())
+    _write_synced(folder / "passages.bin", bytes(p.blob))
+    _write_synced(folder / "terms.txt", "\n".join(index.terms).encode("utf-8"))
+    notes = [_note_to_json(n) for n in index.notes]
+    _write_synced(folder / "notes.json", json.dumps(notes, ensure_ascii=False).encode("utf-8"))
+    return {f.name: f.stat().st_size for f in sorted(folder.iterdir())}
+
+
+def _manifest(index: Index, files: dict[str, int]) -> dict:
+    return {
+        "format": FORMAT_VERSION,
+        "fingerprint": index.fingerprint,
+        "seeds_dir": index.seeds_dir,
+        "built_at": index.built_at.isoformat(),
+        "notes": len(index.notes),
+        "passages": len(index.passages),
+        "terms": len(index.terms),
+        "blob": len(index.passages.blob),
+        "sources": len({n.source for n in index.notes}),
+        "skipped": [[s.path, s.reason] for s in index.skipped],
+        "files": files,
+    }
+
+
+def _note_to_json(note: Note) -> dict:
+    return {
+        "path": note.path, "title": note.title, "source": note.source, "link": note.link,
+        "date": note.date.isoformat() if note.date else None, "author": note.author,
+        "subtitle": note.subtitle, "tags": [[t.name, t.kind] for t in note.tags],
+    }
+
+
+def _note_from_json(data: dict) -> Note:
+    return Note(
+        path=data["path"], title=data["title"], source=data["source"], link=data["link"],
+        date=date.fromisoformat(data["date"]) if data["date"] else None, author=data["author"],
+        subtitle=data["subtitle"], tags=tuple(Tag(name, kind) for name, kind in data["tags"]),
+    )
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _prune(builds: Path, keep: str) -> None:
+    """Drop old builds and leftovers of killed ones, keeping the newest few for running readers."""
+    finished = sorted((d for d in builds.iterdir() if not d.name.startswith(".")), key=lambda d: d.stat().st_mtime)
+    old = [d for d in finished if d.name != keep][: max(0, len(finished) - _KEEP_BUILDS)]
+    stale_tmp = [d for d in builds.iterdir() if d.name.startswith(".tmp-") and _older_than_hour(d)]
+    for d in old + stale_tmp:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _older_than_hour(path: Path) -> bool:
+    return datetime.now().timestamp() - path.stat().st_mtime > 3600

@@ -1,0 +1,129 @@
+"""Text -> index terms: the one tokenizer the index, the queries and the highlighter share.
+
+Lowercased and Unicode-normalised (curly quotes, dashes, full-width forms), English Snowball
+stems, stopwords dropped. CVE ids, version strings and numbers stay whole so "CVE-2021-44228"
+or "1.2.17" can be searched for exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from itertools import chain
+from dataclasses import dataclass, field
+
+import Stemmer
+
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+        "\u00a0": " ", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "",
+    }
+)
+
+# Order matters: the whole-token forms come before plain words.
+_TOKEN = re.compile(
+    r"cve-\d{4}-\d{4,}"  # CVE ids
+    r"|v?\d+(?:\.\d+)+[a-z]?"  # versions and decimals: 1.2.17, v2.0, 4.4
+    r"|\d{1,3}(?:,\d{3})+"  # thousands: 1,000,000
+    r"|[^\W_]+(?:'[^\W_]+)*",  # words, with inner apostrophes (don't, o'brien)
+    re.UNICODE,
+)
+
+STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are aren't as at be because been before
+    being below between both but by can can't cannot could couldn't did didn't do does doesn't
+    doing don't down during each few for from further had hadn't has hasn't have haven't having he
+    he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm i've if
+    in into is isn't it it's its itself let's me more most mustn't my myself no nor not of off on
+    once only or other ought our ours ourselves out over own same shan't she she'd she'll she's
+    should shouldn't so some such than that that's the their theirs them themselves then there
+    there's these they they'd they'll they're they've this those through to too under until up
+    very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's
+    which while who who's whom why why's with won't would wouldn't you you'd you'll you're you've
+    your yours yourself yourselves also s t d ll m re ve just
+    """.split()
+)
+
+
+# Fast path: text is split into chunks at ASCII bytes that can never be inside a token (a bytes
+# translate and split, both C loops); each distinct chunk then goes once through normalize and
+# _TOKEN, and its terms are cached. Non-ASCII spaces and quotes stay inside chunks and are
+# handled there, so the result is the same as running _TOKEN over the whole normalised text.
+_BYTE_SPLIT = bytes(c if chr(c).isalnum() or chr(c) in "-.,'`" or c >= 128 else 32 for c in range(256))
+_CHUNK_CACHE_LIMIT = 1_000_000
+
+
+def normalize(text: str) -> str:
+    """Fold the Unicode variants people and scrapers produce into one plain form, lowercased."""
+    text = text.translate(_TRANSLATE)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    return text.lower()
+
+
+@dataclass
+class Tokenizer:
+    """Caches the terms of each distinct chunk of text: news text repeats its words, so each is
+    stemmed once and the per-word work of a whole text is a few C-level split, set and map calls."""
+
+    _stemmer: Stemmer.Stemmer = field(default_factory=lambda: Stemmer.Stemmer("english"))
+    _cache: dict[str, str | None] = field(default_factory=dict)
+    _chunks: dict[bytes, tuple[str, ...]] = field(default_factory=dict)
+
+    def term(self, word: str) -> str | None:
+        """The index term for one already-normalised word, or None for a stopword."""
+        try:
+            return self._cache[word]
+        except KeyError:
+            result = self._cache[word] = self._term(word)
+            return result
+
+    def _term(self, word: str) -> str | None:
+        if word.endswith("'s"):
+            word = word[:-2]
+        if word in STOPWORDS or not word:
+            return None
+        if word[0] == "v" and word[1:2].isdigit():
+            word = word[1:]
+        if any(c.isdigit() for c in word):
+            return word.replace(",", "")
+        if "'" in word:
+            word = word.replace("'", "")
+        return self._stemmer.stemWord(word)
+
+    def __call__(self, text: str) -> list[str]:
+        """The terms of ``text`` in order, stopwords removed."""
+        chunks = text.encode("utf-8", "surrogatepass").lower().translate(_BYTE_SPLIT).split()
+        cache = self._chunks
+        if len(cache) > _CHUNK_CACHE_LIMIT:
+            cache.clear()
+        for chunk in set(chunks).difference(cache):
+            words = _TOKEN.findall(normalize(chunk.decode("utf-8", "surrogatepass")))
+            cache[chunk] = tuple(t for w in words if (t := self.term(w)) is not None)
+        return list(chain.from_iterable(map(cache.__getitem__, chunks)))
+
+    def spans(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """Each word's (start, end, term) in ``text``, for marking matched words.
+
+        NFKC may change lengths, so words are found on a per-character fold of the original
+        text that keeps offsets aligned.
+        """
+        folded = "".join(_fold_char(c) for c in text)
+        for m in _TOKEN.finditer(folded):
+            t = self.term(m.group())
+            if t is not None:
+                yield m.start(), m.end(), t
+
+
+def _fold_char(c: str) -> str:
+    """One character -> exactly one character, so offsets stay valid for highlighting."""
+    folded = normalize(c)
+    if len(folded) == 1:
+        return folded
+    lower = c.lower()
+    return lower if len(lower) == 1 else " "
