@@ -6,6 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.notes.loader import load_corpus
+from bot.search.engine import Engine
+from bot.search.index import build_index
+from bot.search.tokenize import Tokenizer
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SEEDS = ROOT / "seeds"
@@ -37,3 +42,19 @@ def eval_dir() -> Path:
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     return SEEDS
+
+
+@pytest.fixture(scope="session")
+def corpus_index(notes_dir: Path):
+    """The index of the real corpus, and each passage's tokens as rank-bm25 would get them."""
+    tokenize = Tokenizer()
+    corpus = load_corpus(notes_dir)
+    index = build_index(corpus, fingerprint="test", seeds_dir=str(notes_dir), tokenizer=tokenize)
+    tokens = [tokenize(n.title) + tokenize(p) for n in corpus.notes for p in n.paragraphs]
+    return index, tokens
+
+
+@pytest.fixture(scope="session")
+def corpus_engine(corpus_index):
+    """An engine over the real corpus, shared by the answer tests."""
+    return Engine(corpus_index[0])
