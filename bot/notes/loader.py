@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,15 +17,18 @@ from bot.notes.plain_notes import parse_plain_note
 
 NOTE_SUFFIXES = (".md", ".markdown")
 MAX_BYTES = 5 * 1024 * 1024
+_PARALLEL_MIN_FILES = 400
 
 
-def load_corpus(seeds_dir: Path) -> Corpus:
-    """Every note below ``seeds_dir`` in path order, plus the files skipped with their reason."""
-    seeds_dir = Path(seeds_dir)
-    files, skipped = _scan(seeds_dir)
+def load_corpus(seeds_dir: Path, *, workers: int | None = None) -> Corpus:
+    """Every note below ``seeds_dir`` in path order, plus the files skipped with their reason.
+
+    Parsing is CPU-bound, so big folders are split over ``workers`` processes (default: one per
+    CPU); ``workers=1`` keeps everything in this process. The result is the same either way.
+    """
+    files, skipped = _scan(Path(seeds_dir))
     notes: list[Note] = []
-    for rel, path in files:
-        result = read_note(path, rel)
+    for result in _read_all(files, workers or os.cpu_count() or 1):
         (notes if isinstance(result, Note) else skipped).append(result)
     return Corpus(notes=tuple(notes), skipped=tuple(skipped))
 
@@ -74,6 +80,26 @@ def parse_note(text: str, path: str) -> Note:
     if is_information_note(text):
         return parse_information_note(text, path)
     return parse_plain_note(text, path)
+
+
+def _read_all(files: list[tuple[str, Path]], workers: int) -> list[Note | Skipped]:
+    """Results in ``files`` order; worker processes only when there is enough work to pay."""
+    if workers < 2 or len(files) < _PARALLEL_MIN_FILES or not _can_fork():
+        return [read_note(path, rel) for rel, path in files]
+    chunk = max(1, len(files) // (workers * 4))
+    batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return [result for batch in pool.map(_read_batch, batches) for result in batch]
+
+
+def _can_fork() -> bool:
+    """Fork is quick and needs no ``__main__`` guard in callers, but is only safe single-threaded."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _read_batch(files: list[tuple[str, Path]]) -> list[Note | Skipped]:
+    return [read_note(path, rel) for rel, path in files]
 
 
 def _scan(seeds_dir: Path) -> tuple[list[tuple[str, Path]], list[Skipped]]:

@@ -24,6 +24,8 @@ _IMAGE = re.compile(rf"!\[[^\]]*\]{_DEST}")
 _HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _LINK = re.compile(rf"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]{_DEST}")
+_LOOSE_LINK = re.compile(r"\[([^\[\]]*)\]\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*\)")
+_BROKEN_LINK = re.compile(r"\[([^\[\]]*)\]\((?:[a-z]+:|/|#)\S*", re.IGNORECASE)
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+)>", re.IGNORECASE)
 _HTML_TAG = re.compile(
     r"</?(?:a|abbr|article|aside|b|blockquote|br|center|cite|code|dd|div|dl|dt|em|figcaption|"
@@ -65,14 +67,18 @@ _LINK_ONLY_LINE = re.compile(
     rf"^[\s*_]*(?:\[(?:[^\[\]]|\[[^\[\]]*\])*\]{_DEST}|<[a-z]+:[^<>\s]+>|https?://\S+)[\s*_.,;:|–—-]*$",
     re.IGNORECASE,
 )
+_AD_MARK = re.compile(r"^ADVERTISEMENT\s*")
 _JSON_BLOB = re.compile(r'^\s*\{\s*"')
 _SENTENCE_END = frozenset(".!?:;,")
 _CAPTION_MAX = 150
+_LABEL_MAX = 40
 
 
 def normalise_space(text: str) -> str:
     """One line of plain text: invisible characters gone, any whitespace run a single space."""
-    return " ".join(_INVISIBLE.sub("", text).split())
+    if not text.isascii():
+        text = _INVISIBLE.sub("", text)
+    return " ".join(text.split())
 
 
 def clean_inline(text: str) -> str:
@@ -81,6 +87,8 @@ def clean_inline(text: str) -> str:
         text = _LINKED_IMAGE.sub(" ", text)
         text = _IMAGE.sub(" ", text)
         text = _LINK.sub(r"\1", text)
+        if "](" in text:
+            text = _BROKEN_LINK.sub(r"\1", _LOOSE_LINK.sub(r"\1", text))
     if "*" in text:
         text = _EM_STAR.sub("", _STRONG.sub("", text))
     if "_" in text:
@@ -196,6 +204,7 @@ def _paragraph(lines: list[str]) -> str:
             text = f"{text}; {words}"
         else:
             text = f"{text} {words}"
+    text = _AD_MARK.sub("", text)
     if _CAPTION_ONLY_PARAGRAPH.match(text) or _BOILERPLATE.match(text):
         return ""
     return text
@@ -208,7 +217,7 @@ def _without_captions(lines: list[str]) -> list[str]:
     for line in lines:
         if _IMAGE_MARK in line:
             before, _, after = line.rpartition(_IMAGE_MARK)
-            rest = "" if _is_caption(after) else after
+            rest = "" if _is_caption(after) or _is_label(after) else after
             line = f"{before.replace(_IMAGE_MARK, ' ')} {rest}"
             after_image = True
         elif after_image and _is_caption(line):
@@ -228,6 +237,12 @@ def _is_caption(text: str) -> bool:
     if len(text) > _CAPTION_MAX:
         return False
     return bool(_CAPTION.match(text) or _EMPHASIS_ONLY.match(text))
+
+
+def _is_label(text: str) -> bool:
+    """A few words glued right after an image with no sentence end: a credit like ``zLabs``."""
+    text = text.strip()
+    return len(text) <= _LABEL_MAX and text[-1:] not in _SENTENCE_END and "." not in text[-2:]
 
 
 def _table_rows(lines: list[str]) -> list[str]:

@@ -57,6 +57,8 @@ def plain_tag(raw: str) -> Tag | None:
         return Tag(name.upper(), "cve")
     if _ATTACK_TECHNIQUE.match(name):
         return Tag(name, "ATT&CK technique")
+    if _ABBREVIATION.match(name):
+        return Tag(name.replace(".", ""))
     return Tag(name) if _looks_like_name(name) else None
 
 
@@ -118,7 +120,7 @@ def _looks_like_name(name: str) -> bool:
         return False
     if name.casefold() in STOPWORDS or _NUMBER.match(name):
         return False
-    return bool(_NAME.match(name) or _ABBREVIATION.match(name))
+    return _NAME.match(name) is not None
 
 
 def _readable_kind(key: str) -> str:
