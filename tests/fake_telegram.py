@@ -133,7 +133,9 @@ class FakeTelegram:
         self._closing = False
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-telegram", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-telegram", daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -293,7 +295,10 @@ class FakeTelegram:
         request.send_header("Content-Type", "application/json")
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()
-        request.wfile.write(data)
+        try:
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the bot stopped mid long-poll
+            request.close_connection = True
 
     @staticmethod
     def _parse(body: bytes, content_type: str) -> dict[str, Any]:
@@ -306,7 +311,7 @@ class FakeTelegram:
         return {key: values[-1] for key, values in parse_qs(body.decode(), keep_blank_values=True).items()}
 
     @staticmethod
-    def _json(params: dict, key: str) -> Any:
+    def json_param(params: dict, key: str) -> Any:
         value = params.get(key)
         return json.loads(value) if isinstance(value, str) else value
 
@@ -336,7 +341,7 @@ class FakeTelegram:
     def _api_sendMessage(self, params: dict) -> dict:
         chat = self._chat(params["chat_id"])
         text = visible_text(params.get("text", ""), params.get("parse_mode"))
-        markup = self._json(params, "reply_markup")
+        markup = self.json_param(params, "reply_markup")
         check_markup(markup)
         message = {
             "message_id": next(self._ids),
@@ -353,7 +358,7 @@ class FakeTelegram:
 
     def _api_editMessageText(self, params: dict) -> dict | bool:
         text = visible_text(params.get("text", ""), params.get("parse_mode"))
-        markup = self._json(params, "reply_markup")
+        markup = self.json_param(params, "reply_markup")
         check_markup(markup)
         if "inline_message_id" in params:
             return True
@@ -382,7 +387,7 @@ class FakeTelegram:
         if params["inline_query_id"] not in self._inline:
             raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         self._inline.discard(params["inline_query_id"])
-        results = self._json(params, "results")
+        results = self.json_param(params, "results")
         if len(results) > 50 or len({r["id"] for r in results}) != len(results):
             raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH or duplicate id")
         for result in results:
@@ -401,11 +406,11 @@ class FakeTelegram:
         return True
 
     def _api_setMyCommands(self, params: dict) -> bool:
-        commands = self._json(params, "commands")
+        commands = self.json_param(params, "commands")
         for command in commands:
             if not _COMMAND.fullmatch(command["command"]) or not 1 <= len(command["description"]) <= 256:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-        scope = self._json(params, "scope") or {"type": "default"}
+        scope = self.json_param(params, "scope") or {"type": "default"}
         if scope["type"] == "default":
             self.commands = commands
         return True
