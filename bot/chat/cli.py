@@ -217,9 +217,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.search.evaluation import judge, load_questions, summarize
 
-    questions = load_questions(args.questions)
+    try:
+        questions = load_questions(args.questions)
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read questions: {exc}") from exc
     engine = _library(settings).engine
-    verdicts = [judge(q, engine.ask(q.question, top=10)) for q in questions]
+    answers = [engine.ask(q.question, top=10) for q in questions]
+    verdicts = [judge(q, a) for q, a in zip(questions, answers)]
     report = summarize(verdicts)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
@@ -227,9 +231,18 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         for key, value in report.as_dict().items():
             print(f"{key:>14}: {value:.3f}" if isinstance(value, float) else f"{key:>14}: {value}")
     if args.verbose:
-        for verdict in verdicts:
-            if not verdict.passage_hit_at(1):
-                print(verdict.describe(), file=sys.stderr)
+        for verdict, answer in zip(verdicts, answers):
+            q = verdict.question
+            missed = verdict.passage_rank != 1 if q.answerable else verdict.answered
+            if not missed:
+                continue
+            top = answer.hits[0] if answer.hits else None
+            print(
+                f"\n{q.id} {q.question!r}\n  article rank {verdict.article_rank}, passage rank {verdict.passage_rank}"
+                f"\n  wanted: {q.answer_paragraph_starts_with}"
+                f"\n  got:    {(top.note.title + ' | ' + top.passage[:120]) if top else '(declined)'}",
+                file=sys.stderr,
+            )
     return 0
 
 
