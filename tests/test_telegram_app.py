@@ -8,12 +8,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from telegram import Message
 
 from bot.chat.telegram import redact
-from bot.chat.telegram.access import Access
+from bot.chat.telegram.access import Access, addressed_text
 from bot.chat.telegram.app import run_bot
 from bot.settings import Settings
-from tests.fake_telegram import TOKEN, FakeTelegram, write_seeds
+from tests.fake_telegram import BOT, TOKEN, FakeTelegram, write_seeds
 
 SECRET = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
@@ -124,3 +125,13 @@ def test_unreachable_api_exits_1_with_one_line(tmp_path: Path, capsys: pytest.Ca
     assert run_bot(settings) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot reach" in err and SECRET not in err
+
+
+def test_mentions_are_cut_out_by_utf16_offsets() -> None:
+    with FakeTelegram() as api:
+        group = Message.de_json(api.group_message(2, "🔥 @incident_test_bot ransomware 🏥")["message"], None)
+        chatter = Message.de_json(api.group_message(2, "ransomware @someone_else")["message"], None)
+        private = Message.de_json(api.message(2, "@incident_test_bot hi")["message"], None)
+    assert addressed_text(group, BOT["username"], BOT["id"]) == "🔥   ransomware 🏥"
+    assert addressed_text(chatter, BOT["username"], BOT["id"]) is None
+    assert addressed_text(private, BOT["username"], BOT["id"]) == "@incident_test_bot hi"

@@ -58,6 +58,8 @@ def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | No
 def _remove_entities(text: str, entities: list[MessageEntity]) -> str:
     """Cut entities out of ``text``; their offsets count UTF-16 code units, as Telegram does."""
     units = text.encode("utf-16-le")
+    space = " ".encode("utf-16-le")
     for entity in sorted(entities, key=lambda e: e.offset, reverse=True):
-        units = units[: 2 * entity.offset] + " ".encode("utf-16-le") + units[2 * (entity.offset + entity.length) :]
+        start, end = 2 * entity.offset, 2 * (entity.offset + entity.length)
+        units = units[:start] + space + units[end:]
     return units.decode("utf-16-le", errors="ignore")

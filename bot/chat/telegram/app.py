@@ -11,6 +11,7 @@ import asyncio
 import logging
 import sys
 
+import httpx
 from telegram import Bot, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, Defaults
@@ -29,12 +30,16 @@ POLL_TIMEOUT = 10
 
 
 def _request(pool_size: int) -> HTTPXRequest:
+    """Bounded timeouts; failed connects are retried (safe: nothing was sent yet), while
+    ``RetryAfter`` is retried by the rate limiter and polling errors by PTB's network loop."""
+    limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
     return HTTPXRequest(
         connection_pool_size=pool_size,
         connect_timeout=10.0,
         read_timeout=15.0,
         write_timeout=15.0,
         pool_timeout=5.0,
+        httpx_kwargs={"transport": httpx.AsyncHTTPTransport(retries=2, limits=limits)},
     )
 
 

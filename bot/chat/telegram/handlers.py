@@ -323,10 +323,8 @@ def describe(update: object) -> str:
     """Update type, chat type and command of a failed update, for the log (never the token)."""
     if not isinstance(update, Update):
         return f"update={type(update).__name__}"
-    kind = next(
-        (name for name in ("message", "edited_message", "callback_query", "inline_query") if getattr(update, name)),
-        "other",
-    )
+    kinds = ("message", "edited_message", "callback_query", "inline_query")
+    kind = next((name for name in kinds if getattr(update, name)), "other")
     chat = update.effective_chat.type if update.effective_chat else "-"
     command = "-"
     message = update.effective_message

@@ -43,8 +43,10 @@ class RedactingFilter(logging.Filter):
 
 
 def install(token: str | None, level: int = logging.INFO) -> None:
-    """Configure logging for the bot process with the token filter on every root handler."""
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+    """Log at ``level`` (a long-running bot should say it started), with the token filter on
+    every root handler, including ones the CLI set up before."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL, token included
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     for handler in logging.getLogger().handlers:

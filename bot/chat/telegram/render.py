@@ -129,7 +129,7 @@ def render_nothing(question: str, did_you_mean: str | None = None) -> str:
     """The honest "no match" reply, with where to look instead."""
     lines = [f"I found nothing relevant in the notes for <i>{escape(_clip(question, 200))}</i>."]
     if did_you_mean:
-        lines.append(f"Did you mean: <i>{escape(did_you_mean)}</i>?")
+        lines.append(f"Did you mean: <i>{escape(_clip(did_you_mean, 200))}</i>?")
     lines.append(
         "Try other words, browse /tags and /sources, or narrow with filters like "
         f"<code>{escape(FILTER_SYNTAX)}</code>."
