@@ -49,9 +49,9 @@ def write_index(index: Index, index_dir: Path) -> Path:
         files = _write_files(index, tmp)
         manifest = _manifest(index, files)
         _write_synced(tmp / MANIFEST, json.dumps(manifest, indent=1).encode())
-        final = builds / f"{index.built_at:%Y%m%dT%H%M%S}-{index.fingerprint}-{os.getpid()}"
-        if final.exists():
-            shutil.rmtree(final)
+        # The temporary folder's unique suffix keeps two builds of one second apart: reusing a
+        # name would delete the build in service before the new one is in place.
+        final = builds / f"{index.built_at:%Y%m%dT%H%M%S}-{index.fingerprint}-{os.getpid()}-{tmp.name[5:]}"
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -71,26 +71,39 @@ def current_build(index_dir: Path) -> Path:
     """The build folder in service. Raises IndexMissing when there is none."""
     link = index_dir / CURRENT
     if not link.exists():
+        if link.is_symlink():
+            raise IndexCorrupt(f"{link} points at {os.readlink(link)}, which is gone: rebuild the index")
         raise IndexMissing(f"no index in {index_dir} yet: run `incident-bot index build`")
     return link.resolve()
 
 
 def read_manifest(index_dir: Path) -> dict:
     """The manifest of the build in service (format version, fingerprint, counts)."""
-    build = current_build(index_dir)
+    return _manifest_of(current_build(index_dir))
+
+
+def _manifest_of(build: Path) -> dict:
     try:
         manifest = json.loads((build / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"unreadable manifest in {build}: {exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
         raise IndexCorrupt(f"{build} is not an index of format {FORMAT_VERSION}")
+    try:
+        datetime.fromisoformat(manifest["built_at"])
+        if not isinstance(manifest["files"], dict) or not isinstance(manifest["skipped"], list):
+            raise TypeError("files or skipped has the wrong type")
+        for key in ("fingerprint", "seeds_dir", "notes", "passages", "terms", "blob", "sources"):
+            manifest[key]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexCorrupt(f"damaged manifest in {build}: {type(exc).__name__}: {exc}") from exc
     return manifest
 
 
 def load_index(index_dir: Path) -> Index:
     """Load the build in service, arrays memory-mapped. Checks every file against the manifest."""
-    manifest = read_manifest(index_dir)
-    build = current_build(index_dir)
+    build = current_build(index_dir)  # resolved once: a swap meanwhile must not mix two builds
+    manifest = _manifest_of(build)
     for name, size in manifest["files"].items():
         path = build / name
         if not path.is_file() or path.stat().st_size != size:
