@@ -19,6 +19,21 @@ from tests.fake_telegram import BOT, TOKEN, FakeTelegram, write_seeds
 SECRET = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
 
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterable[None]:
+    """run_bot configures logging for its process; put the test process back as it was."""
+    root, quiet = logging.getLogger(), logging.getLogger("httpx")
+    levels = root.level, quiet.level
+    handlers = list(root.handlers)
+    yield
+    for handler in root.handlers:
+        for f in [f for f in handler.filters if isinstance(f, redact.RedactingFilter)]:
+            handler.removeFilter(f)
+    root.handlers[:] = handlers
+    root.setLevel(levels[0])
+    quiet.setLevel(levels[1])
+
+
 def test_id_lists_and_file_url_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADMIN_IDS", "1, 22,333")
     monkeypatch.setenv("ALLOWED_CHAT_IDS", "-100123")
