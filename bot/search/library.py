@@ -51,7 +51,12 @@ class Library:
         try:
             if self.is_stale():
                 log.info("index in %s is out of date with %s: rebuilding", self.index_dir, self.seeds_dir)
-                self.rebuild()
+                try:
+                    self.rebuild()
+                except BuildFailed as exc:
+                    # The last good index beats none: serve it and say why it is not fresh.
+                    self._engine = Engine(load_index(self.index_dir))
+                    log.warning("rebuild failed (%s): serving the previous index from %s", exc, self.index_dir)
             else:
                 self._engine = Engine(load_index(self.index_dir))
         except (IndexMissing, IndexCorrupt) as exc:
@@ -81,10 +86,15 @@ class Library:
                 )
                 write_index(index, self.index_dir)
                 engine = Engine(load_index(self.index_dir))
+            except BuildFailed:
+                raise
             except SeedsError as exc:
                 raise BuildFailed(str(exc)) from exc
             except OSError as exc:
                 raise BuildFailed(f"cannot write the index to {self.index_dir}: {exc.strerror or exc}") from exc
+            except Exception as exc:  # whatever broke, the index in service stays and the caller hears why
+                log.debug("rebuild from %s failed", self.seeds_dir, exc_info=True)
+                raise BuildFailed(f"the build failed: {type(exc).__name__}: {exc}") from exc
             self._engine = engine
             return BuildReport(
                 notes=len(index.notes),
