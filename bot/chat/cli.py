@@ -23,7 +23,10 @@ class CliError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a bad flag (2, already reported on one line)
+        return exc.code if isinstance(exc.code, int) else 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings()
@@ -41,6 +44,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line on stderr (argparse prints the whole usage first)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     # SUPPRESS, so a subcommand's copy of these options does not reset a value given before it.
     common.add_argument("--seeds", type=Path, default=argparse.SUPPRESS, help="folder of notes (default: SEEDS_DIR or seeds)")
     common.add_argument("--index", type=Path, default=argparse.SUPPRESS, help="index folder (default: INDEX_DIR or index)")
-    parser = argparse.ArgumentParser(prog="incident-bot", description=__doc__, parents=[common])
+    parser = _Parser(prog="incident-bot", description=__doc__, parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
 
     index = sub.add_parser("index", help="build or inspect the index").add_subparsers(dest="action", required=True)
@@ -93,7 +106,10 @@ def _library(settings: Settings, *, open_index: bool = True) -> Library:
 
 def _open(library: Library) -> None:
     if not library.seeds_dir.is_dir() and not (library.index_dir / "current").exists():
-        raise CliError(f"seeds folder {library.seeds_dir} does not exist (set SEEDS_DIR or --seeds)")
+        raise CliError(
+            f"no index in {library.index_dir} and no seeds folder {library.seeds_dir} to build one from "
+            "(set SEEDS_DIR or --seeds)"
+        )
     library.open()
 
 
@@ -156,7 +172,6 @@ def answer_json(answer: Answer) -> dict:
     """The JSON shape of ``ask --json``: one object per question."""
     return {
         "question": answer.question,
-        "did_you_mean": answer.did_you_mean,
         "hits": [
             {
                 "rank": h.rank,
@@ -164,7 +179,6 @@ def answer_json(answer: Answer) -> dict:
                 "title": h.note.title,
                 "source": h.note.source,
                 "date": h.note.date.isoformat() if h.note.date else None,
-                "author": h.note.author,
                 "link": h.note.link,
                 "tags": [t.label for t in h.note.tags],
                 "passage": h.passage,

@@ -1,0 +1,187 @@
+"""The `incident-bot` command, run in-process as a person would type it."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.chat.cli import main
+from seed_notes import LINE_LINK, LINE_NOTE, PHISHING_LINK, PIPELINE_LINK, write_seeds
+
+QUESTION = "who was affected in the Taiwan LINE hack?"
+HIT_KEYS = ["rank", "score", "title", "source", "date", "link", "tags", "passage", "note"]
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_from_outside(monkeypatch, tmp_path):
+    """Only the flags count: no SEEDS_DIR/INDEX_DIR from the environment, no stray `.env`."""
+    for name in ("SEEDS_DIR", "INDEX_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> list[str]:
+    """`--seeds/--index` flags for a built index of the small seeds plus one broken file."""
+    root = tmp_path_factory.mktemp("cli")
+    seeds = write_seeds(root / "seeds")
+    (seeds / "broken.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    flags = ["--seeds", str(seeds), "--index", str(root / "index")]
+    assert main([*flags, "index", "build"]) == 0
+    return flags
+
+
+def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_index_build_reports_notes_passages_skipped_files_and_seconds(tmp_path, capsys):
+    seeds = write_seeds(tmp_path / "seeds")
+    (seeds / "broken.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    code, out, err = run(capsys, "--seeds", str(seeds), "--index", str(tmp_path / "index"), "index", "build")
+    assert code == 0 and "Traceback" not in err
+    assert "skipped broken.md: binary file" in out
+    summary = out.strip().splitlines()[-1]
+    assert "3 notes" in summary and "1 skipped" in summary and summary.endswith(" s")
+    assert "passages" in summary
+
+
+def test_index_build_flags_also_work_after_the_subcommand(tmp_path, capsys):
+    seeds = write_seeds(tmp_path / "seeds")
+    code, out, _ = run(capsys, "index", "build", "--seeds", str(seeds), "--index", str(tmp_path / "idx"))
+    assert code == 0 and "3 notes" in out
+    assert (tmp_path / "idx" / "current").is_symlink()
+
+
+def test_index_info_json_has_the_documented_keys(built, capsys):
+    code, out, _ = run(capsys, *built, "index", "info", "--json")
+    info = json.loads(out)
+    assert code == 0
+    assert {"notes", "passages", "sources", "skipped", "built_at", "fingerprint"} <= info.keys()
+    assert (info["notes"], info["sources"]) == (3, 3)
+    assert info["passages"] > 3
+    assert info["skipped"] == [{"path": "broken.md", "reason": "binary file"}]
+
+
+def test_ask_json_has_the_exact_documented_shape(built, capsys):
+    code, out, _ = run(capsys, *built, "ask", QUESTION, "--json", "--top", "2")
+    answer = json.loads(out)
+    assert code == 0
+    assert list(answer) == ["question", "hits"]
+    assert answer["question"] == QUESTION
+    assert [h["rank"] for h in answer["hits"]] == [1, 2]
+    for hit in answer["hits"]:
+        assert list(hit) == HIT_KEYS
+    first = answer["hits"][0]
+    assert first["title"] == "LINE accounts for more than 100 Taiwanese politicians were hacked"
+    assert (first["source"], first["date"], first["link"]) == ("The Record", "2021-07-28", LINE_LINK)
+    assert first["note"] == f"therecord/{LINE_NOTE.name}"
+    assert isinstance(first["score"], float) and first["score"] > 0
+    assert isinstance(first["tags"], list) and "LINE" in first["passage"]
+
+
+def test_ask_json_lists_no_hits_when_nothing_is_relevant(built, capsys):
+    code, out, _ = run(capsys, *built, "ask", "quantum gardening recipes", "--json")
+    assert code == 0 and json.loads(out) == {"question": "quantum gardening recipes", "hits": []}
+
+
+def test_ask_text_shows_title_passage_source_date_and_link(built, capsys):
+    code, out, _ = run(capsys, *built, "ask", "Colonial", "Pipeline", "ransom", "--top", "1")
+    assert code == 0
+    assert "Colonial Pipeline paid a ransom to DarkSide" in out
+    assert "ZDNet" in out and "2021-05-13" in out and PIPELINE_LINK in out
+    assert "[Colonial] [Pipeline]" in out  # the question's words are marked
+
+
+def test_ask_dash_answers_each_stdin_line_as_json_lines(built, capsys, monkeypatch):
+    stdin = f"{QUESTION}\n\nMicrosoft 365 phishing voicemail\n"
+    code, out, _ = run(capsys, *built, "ask", "-", "--json", "--top", "1", stdin=stdin, monkeypatch=monkeypatch)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [a["question"] for a in lines] == [QUESTION, "Microsoft 365 phishing voicemail"]
+    assert [a["hits"][0]["link"] for a in lines] == [LINE_LINK, PHISHING_LINK]
+
+
+def test_tags_are_counted_most_used_first(built, capsys):
+    code, out, _ = run(capsys, *built, "tags")
+    rows = [line.split(None, 1) for line in out.strip().splitlines()]
+    assert code == 0
+    assert rows[0] == ["2", "ransomware"]
+    assert ["1", "DarkSide"] in rows and ["1", "phishing"] in rows
+    counts = [int(c) for c, _ in rows]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_sources_are_counted_most_used_first_with_their_dates(tmp_path, capsys):
+    seeds = write_seeds(tmp_path / "seeds")
+    shutil.copy2(seeds / "zdnet" / "Colonial-Pipeline.md", seeds / "zdnet" / "Colonial-Pipeline-copy.md")
+    code, out, _ = run(capsys, "--seeds", str(seeds), "--index", str(tmp_path / "index"), "sources")
+    rows = out.strip().splitlines()
+    assert code == 0
+    assert rows[0].split()[:2] == ["2", "ZDNet"] and "2021-05-13" in rows[0]
+    assert sorted(r.split(None, 1)[1].split("  ")[0] for r in rows[1:]) == ["Bleeping Computer", "The Record"]
+
+
+def test_the_line_question_over_the_project_seeds_finds_the_line_article_first(tmp_path, capsys):
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    code, out, _ = run(capsys, "--seeds", str(seeds), "--index", str(tmp_path / "index"), "ask", QUESTION, "--json")
+    assert code == 0 and json.loads(out)["hits"][0]["link"] == LINE_LINK
+
+
+def _one_clear_line(code: int, out: str, err: str) -> str:
+    assert code != 0
+    assert "Traceback" not in err and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_a_missing_seeds_folder_for_index_build_is_one_clear_line(tmp_path, capsys):
+    line = _one_clear_line(*run(capsys, "--seeds", str(tmp_path / "nope"), "--index", str(tmp_path / "i"), "index", "build"))
+    assert "seeds folder" in line and "nope" in line and "does not exist" in line
+
+
+def test_asking_with_no_index_and_no_seeds_is_one_clear_line(tmp_path, capsys):
+    line = _one_clear_line(*run(capsys, "--seeds", str(tmp_path / "nope"), "--index", str(tmp_path / "i"), "ask", "x"))
+    assert "no index" in line and "nope" in line
+
+
+def test_index_info_with_no_index_is_one_clear_line(tmp_path, capsys):
+    line = _one_clear_line(*run(capsys, "--index", str(tmp_path / "i"), "index", "info"))
+    assert "incident-bot index build" in line
+
+
+@pytest.mark.parametrize("top", ["0", "-3", "many"])
+def test_a_bad_top_is_one_clear_line(built, capsys, top):
+    line = _one_clear_line(*run(capsys, *built, "ask", QUESTION, "--top", top))
+    assert "--top" in line
+
+
+def test_an_unknown_subcommand_is_one_clear_line(capsys):
+    line = _one_clear_line(*run(capsys, "frobnicate"))
+    assert "frobnicate" in line and "--help" in line
+
+
+def test_a_missing_question_is_one_clear_line(capsys):
+    line = _one_clear_line(*run(capsys, "ask"))
+    assert "question" in line
+
+
+def test_a_corrupt_index_with_no_seeds_is_one_clear_line(tmp_path, capsys):
+    seeds = write_seeds(tmp_path / "seeds")
+    flags = ["--seeds", str(seeds), "--index", str(tmp_path / "index")]
+    assert main([*flags, "index", "build"]) == 0
+    manifest = (tmp_path / "index" / "current").resolve() / "manifest.json"
+    manifest.write_text("{garbled", "utf-8")
+    shutil.rmtree(seeds)
+    capsys.readouterr()
+    line = _one_clear_line(*run(capsys, *flags, "ask", QUESTION))
+    assert "does not exist" in line
