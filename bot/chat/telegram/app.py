@@ -53,7 +53,11 @@ def build_application(settings: Settings, library: Library) -> Application:
         .request(_request(16))
         .get_updates_request(_request(1))
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(
+            # The answer already names the article; a preview card would repeat it. A question
+            # deleted before the answer is sent still gets its answer.
+            Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True), allow_sending_without_reply=True)
+        )
         .post_init(_register_commands)
         .build()
     )
