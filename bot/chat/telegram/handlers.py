@@ -58,6 +58,7 @@ TOP = 10
 INLINE_TOP = 5
 LIST_LIMIT = 10
 TAGS_PER_PAGE = 25
+TAGS_LIMIT = 250  # ten pages of the most used; the long tail is for /tag NAME
 
 EXPIRED = "This answer has expired — ask again."
 REFUSED = "Sorry, this bot is private to its team."
@@ -196,7 +197,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = render.render_answer_page(answer, target.page)
         markup = answer_keyboard(target.answer_id, target.page, len(answer.hits))
     elif isinstance(target, TagsPage):
-        counts = await asyncio.to_thread(_library(context).engine.tag_counts)
+        counts = await asyncio.to_thread(_library(context).engine.tag_counts, TAGS_LIMIT)
         pages = max(1, -(-len(counts) // TAGS_PER_PAGE))
         if target.page >= pages:
             await query.answer(EXPIRED)
@@ -215,7 +216,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def tags_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    counts = await asyncio.to_thread(_library(context).engine.tag_counts)
+    counts = await asyncio.to_thread(_library(context).engine.tag_counts, TAGS_LIMIT)
     pages = max(1, -(-len(counts) // TAGS_PER_PAGE))
     await _reply(update, render.render_tags(counts, 0, TAGS_PER_PAGE), reply_markup=tags_keyboard(0, pages))
 
