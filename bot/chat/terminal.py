@@ -21,6 +21,11 @@ HELP = """Type a question, e.g. "who was affected in the Taiwan LINE hack?"
 Enter or n: the next passage · /tags · /sources · /latest · /help · /quit
 Filters inside a question: source:zdnet tag:ransomware after:2021-10-01 before:2022-01-01"""
 
+NO_WORDS = (
+    "There is no word to search for in that (only common words, symbols or emoji). "
+    'Ask about an incident, e.g. "who was affected in the Taiwan LINE hack?"'
+)
+
 
 def chat(library: Library, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     """Read questions until /quit or end of input. Line editing and history where readline exists."""
@@ -55,10 +60,19 @@ def chat(library: Library, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdou
             print(render_sources(engine.source_stats()), file=stdout)
         elif text == "/latest":
             print(render_notes(engine.latest(10)), file=stdout)
+        elif text.startswith("/"):
+            print(f"Unknown command {text.split()[0]}.\n{HELP}", file=stdout)
         else:
+            query = engine.parse(text)
+            for problem in query.problems:
+                print(f"({problem}; that filter is left out)", file=stdout)
             answer = engine.ask(text, top=5)
             if not answer.hits:
-                print(nothing_found(answer), file=stdout)
+                pending, total = [], 0  # Enter must not page through the previous question's answers
+                if not query.filtered and not engine.tokenizer(query.text):
+                    print(NO_WORDS, file=stdout)
+                else:
+                    print(nothing_found(answer), file=stdout)
                 continue
             if answer.did_you_mean:
                 print(did_you_mean(answer), file=stdout)
