@@ -120,6 +120,13 @@ def test_tags_are_counted_most_used_first(built, capsys):
     assert counts == sorted(counts, reverse=True)
 
 
+def test_tags_says_so_when_no_note_has_tags(tmp_path, capsys):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(LINE_NOTE.parent.parent, seeds)  # the project's LINE note has no real tags
+    code, out, _ = run(capsys, "--seeds", str(seeds), "--index", str(tmp_path / "index"), "tags")
+    assert code == 0 and out.strip() == "No tags: the notes carry none."
+
+
 def test_sources_are_counted_most_used_first_with_their_dates(tmp_path, capsys):
     seeds = write_seeds(tmp_path / "seeds")
     shutil.copy2(seeds / "zdnet" / "Colonial-Pipeline.md", seeds / "zdnet" / "Colonial-Pipeline-copy.md")

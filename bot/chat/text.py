@@ -62,11 +62,15 @@ def did_you_mean(answer: Answer) -> str:
 
 
 def render_tags(tags: list[tuple[Tag, int]]) -> str:
+    if not tags:
+        return "No tags: the notes carry none."
     width = max((len(str(c)) for _, c in tags), default=1)
     return "\n".join(f"{count:>{width}}  {tag.label}" for tag, count in tags)
 
 
 def render_sources(stats: list[SourceStats]) -> str:
+    if not stats:
+        return "No sources: the index holds no notes."
     width = max((len(s.name) for s in stats), default=1)
     return "\n".join(f"{s.notes:>5}  {s.name:<{width}}  {day(s.first)} – {day(s.last)}" for s in stats)
 
