@@ -12,6 +12,8 @@ from datetime import date
 
 _FILTER = re.compile(r'(?<!\S)(source|tag|after|before):(?:"([^"]*)"|(\S+))', re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+# Zero-width characters split nothing a person sees, so they must not split words either.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,7 @@ def parse_query(question: str) -> Query:
         values[match.group(1).lower()] = (match.group(2) if match.group(2) is not None else match.group(3)).strip()
         return " "
 
-    text = " ".join(_FILTER.sub(take, question).split())
+    text = " ".join(_FILTER.sub(take, question.translate(_INVISIBLE)).split())
     after = _date_value(values.get("after"), "after", problems)
     before = _date_value(values.get("before"), "before", problems)
     return Query(
