@@ -32,9 +32,17 @@ class BM25Matrix:
     @classmethod
     def build(cls, documents: Sequence[Sequence[int]], n_terms: int) -> BM25Matrix:
         """Weights for documents given as term-id lists (ids below ``n_terms``)."""
-        n_docs = len(documents)
-        lengths = np.fromiter((len(d) for d in documents), dtype=np.int64, count=n_docs)
+        lengths = np.fromiter((len(d) for d in documents), dtype=np.int64, count=len(documents))
         flat = np.fromiter(chain.from_iterable(documents), dtype=np.int64, count=int(lengths.sum()))
+        return cls.from_flat(flat, lengths, n_terms)
+
+    @classmethod
+    def from_flat(cls, flat: np.ndarray, lengths: np.ndarray, n_terms: int) -> BM25Matrix:
+        """Weights for documents given concatenated: document d is the next ``lengths[d]`` ids of
+        ``flat``."""
+        flat = np.asarray(flat, dtype=np.int64)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        n_docs = len(lengths)
         doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
         # One (term, doc) pair per distinct occurrence, with its count as tf.
         pair = np.unique(flat * max(n_docs, 1) + doc_of, return_counts=True)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-from itertools import chain
+from collections.abc import Iterable, Iterator
+from itertools import chain, count
 from dataclasses import dataclass, field
 
+import numpy as np
 import Stemmer
 
 _TRANSLATE = str.maketrans(
@@ -58,6 +59,36 @@ _BYTE_SPLIT = bytes(c if chr(c).isalnum() or chr(c) in "-.,'`" or c >= 128 else 
 _CHUNK_CACHE_LIMIT = 1_000_000
 
 
+def _chunks_of(text: str) -> list[bytes]:
+    return text.encode("utf-8", "surrogatepass").lower().translate(_BYTE_SPLIT).split()
+
+
+@dataclass(frozen=True, slots=True)
+class TermIds:
+    """Many texts' terms: text ``i`` is ``ids[offsets[i]:offsets[i + 1]]``, ids into ``terms``."""
+
+    terms: tuple[str, ...]
+    ids: np.ndarray  # int64
+    offsets: np.ndarray  # int64, one more than there are texts
+
+
+def gather(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``values[starts[0]:starts[0] + lengths[0]]``, then the next range, ..., concatenated."""
+    total = int(lengths.sum())
+    if not total:
+        return values[:0].copy()
+    ends = np.cumsum(lengths)
+    # Position k of the output reads values[starts[r] + (k - (ends[r] - lengths[r]))] for its range r.
+    step = np.ones(total, dtype=np.int64)
+    nonempty = lengths > 0
+    first = (ends - lengths)[nonempty]
+    jump = starts[nonempty]
+    prev_end = np.concatenate(([0], (starts + lengths)[nonempty][:-1]))
+    step[first] = jump - prev_end + 1
+    step[0] = jump[0]
+    return values[np.cumsum(step)]
+
+
 def normalize(text: str) -> str:
     """Fold the Unicode variants people and scrapers produce into one plain form, lowercased."""
     text = text.translate(_TRANSLATE)
@@ -98,14 +129,65 @@ class Tokenizer:
 
     def __call__(self, text: str) -> list[str]:
         """The terms of ``text`` in order, stopwords removed."""
-        chunks = text.encode("utf-8", "surrogatepass").lower().translate(_BYTE_SPLIT).split()
+        chunks = _chunks_of(text)
         cache = self._chunks
         if len(cache) > _CHUNK_CACHE_LIMIT:
             cache.clear()
         for chunk in set(chunks).difference(cache):
-            words = _TOKEN.findall(normalize(chunk.decode("utf-8", "surrogatepass")))
-            cache[chunk] = tuple(t for w in words if (t := self.term(w)) is not None)
+            cache[chunk] = self._chunk_terms(chunk)
         return list(chain.from_iterable(map(cache.__getitem__, chunks)))
+
+    def _chunk_terms(self, chunk: bytes) -> tuple[str, ...]:
+        words = _TOKEN.findall(normalize(chunk.decode("utf-8", "surrogatepass")))
+        return tuple(t for w in words if (t := self.term(w)) is not None)
+
+    def many(self, texts: Iterable[str]) -> TermIds:
+        """The terms of many texts at once, as ids into a vocabulary of their own.
+
+        Text ``i``'s terms are ``[terms[j] for j in ids[offsets[i]:offsets[i + 1]]]``, exactly
+        ``self(text)``; but the per-word work is done once per distinct chunk of the whole batch
+        and the rest in numpy, which is what makes building an index over a corpus quick.
+        """
+        counts: list[int] = []
+        chunks: list[bytes] = []
+        for text in texts:
+            c = _chunks_of(text)
+            counts.append(len(c))
+            chunks += c
+        # One dict pass: each chunk -> the position of its first occurrence; those positions, in
+        # order, number the distinct chunks.
+        first_seen: dict[bytes, int] = {}
+        seen_at = np.fromiter(map(first_seen.setdefault, chunks, count()), dtype=np.int64, count=len(chunks))
+        firsts = np.flatnonzero(seen_at == np.arange(len(chunks)))
+        number = np.zeros(len(chunks), dtype=np.int64)
+        number[firsts] = np.arange(len(firsts))
+        which = number[seen_at]
+        # Each distinct chunk once: its terms, as ids in order of first appearance.
+        vocab: dict[str, int] = {}
+        chunk_ends: list[int] = []
+        chunk_ids: list[int] = []
+        cache = self._chunks
+        term = self.term
+        for chunk in first_seen:
+            if chunk.isalnum():  # ASCII letters and digits only: the chunk is one word
+                t = term(chunk.decode("ascii"))
+                if t is not None:
+                    chunk_ids.append(vocab.setdefault(t, len(vocab)))
+            else:
+                terms = cache.get(chunk)
+                if terms is None:
+                    terms = self._chunk_terms(chunk)
+                    if len(cache) <= _CHUNK_CACHE_LIMIT:
+                        cache[chunk] = terms
+                chunk_ids += [vocab.setdefault(t, len(vocab)) for t in terms]
+            chunk_ends.append(len(chunk_ids))
+        ends = np.asarray(chunk_ends, dtype=np.int64)
+        starts = np.concatenate(([0], ends[:-1])) if len(ends) else ends
+        ids = gather(np.asarray(chunk_ids, dtype=np.int64), starts[which], ends[which] - starts[which])
+        # Terms per text: the term counts of its chunks, summed.
+        per_chunk = np.concatenate(([0], np.cumsum(ends[which] - starts[which])))
+        chunk_offsets = np.concatenate(([0], np.cumsum(np.asarray(counts, dtype=np.int64))))
+        return TermIds(tuple(vocab), ids, per_chunk[chunk_offsets])
 
     def spans(self, text: str) -> Iterator[tuple[int, int, str]]:
         """Each word's (start, end, term) in ``text``, for marking matched words.
