@@ -43,6 +43,17 @@ MIN_RELEVANCE = 0.58
 _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?)\b", re.I)
 _DATE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|last (?:week|month|year)|earlier this (?:week|month|year))\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w&.-]*[a-z0-9][\w&.-]*\b|\b[A-Z]{2,}\b")
+# "who was affected / hit / targeted": the verb asks for victims, it is not what the story says.
+_VICTIM_QUESTION = re.compile(
+    r"\bwho (?:was|were|is|are|got|has been|have been) (affected|impacted|hit|targeted|hacked|breached|compromised)\b",
+    re.IGNORECASE,
+)
+_VICTIMS = re.compile(
+    r"\d|\b(?:users?|customers?|employees?|staff|members?|patients?|students?|officials?|politicians?|"
+    r"governments?|agenc(?:y|ies)|companies|firms?|organi[sz]ations?|businesses|hospitals?|banks?|"
+    r"schools?|universities|victims?|accounts?|people|citizens|clients?|subscribers?|individuals)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +98,12 @@ class Ranker:
         that are nowhere in the index (they count against relevance).
         """
         vocab = self.index.vocab
-        words = [(s, e, t) for s, e, t in self.tokenize.spans(text) if text[s:e].lower() not in QUESTION_WORDS]
+        asking = {m.start(1) for m in _VICTIM_QUESTION.finditer(text)}
+        words = [
+            (s, e, t)
+            for s, e, t in self.tokenize.spans(text)
+            if text[s:e].lower() not in QUESTION_WORDS and s not in asking
+        ]
         known = [vocab[t] for _, _, t in words if t in vocab]
         ids: list[int] = []
         terms: list[str] = []
@@ -124,8 +140,8 @@ class Ranker:
         ranked = [self._passages_of(note, features) for note, _ in articles]
         chosen: list[tuple[int, float]] = []
         seen_text: set[str] = set()
-        for depth in range(max((len(r) for r in ranked), default=0)):
-            for (note, article_score), passages in zip(articles, ranked):
+        for depth in range(max(map(len, ranked), default=0)):
+            for (_, article_score), passages in zip(articles, ranked):
                 if depth < len(passages) and len(chosen) < top:
                     p, within = passages[depth]
                     key = _text_key(self.index.passages.text(p))
@@ -236,10 +252,11 @@ class _Features:
         for i, p in enumerate(candidates.tolist()):
             text = passages.text(p)
             title = self._title_terms(int(self.ranker.passage_note[p]))
-            untitled = asked - title
-            if untitled:
-                held = untitled.intersection(self.ranker.tokenize(text))
-                body[i] = sum(self.weights[t] for t in held) / sum(self.weights[t] for t in untitled)
+            # When the title explains every word, the paragraph that restates them leads.
+            wanted = (asked - title) or asked
+            if wanted:
+                held = wanted.intersection(self.ranker.tokenize(text))
+                body[i] = sum(self.weights[t] for t in held) / sum(self.weights[t] for t in wanted)
             if self.cue is not None:
                 cue[i] = self._novel(text, asked | title)
         return body, cue
@@ -276,8 +293,10 @@ def _idf(matrix: BM25Matrix, n_docs: int) -> np.ndarray:
 
 
 def _cue(question: str) -> re.Pattern[str] | None:
-    """What an answer to this kind of question contains: a number, a date, a name."""
+    """What an answer to this kind of question contains: a number, a date, victims, a name."""
     q = question.casefold()
+    if _VICTIM_QUESTION.search(q):
+        return _VICTIMS
     if re.search(r"\bhow (?:many|much|long|big|large)\b|\bnumber of\b|\bwhat (?:percentage|share)\b", q):
         return _NUMBER
     if re.search(r"\bwhen\b|\bwhat (?:date|day|year|month|time)\b|\bhow long ago\b", q):
