@@ -35,7 +35,7 @@ def test_a_question_is_answered_with_title_passage_source_date_and_link(library)
     answer = replies[0]
     assert code == 0
     assert "LINE accounts for more than 100 Taiwanese politicians were hacked" in answer.splitlines()[0]
-    assert "[affected]" in answer and "intrusions were discovered" in answer
+    assert "The [LINE] accounts of more than 100 [Taiwanese] politicians" in answer
     assert "The Record · 2021-07-28" in answer
     assert answer.splitlines()[-1] == LINE_LINK
 
