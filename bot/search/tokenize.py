@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import Stemmer
 
+from bot.search.lexicon import DEMONYMS
+
 _TRANSLATE = str.maketrans(
     {
         "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'",
@@ -46,7 +48,8 @@ STOPWORDS = frozenset(
     there's these they they'd they'll they're they've this those through to too under until up
     very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's
     which while who who's whom why why's with won't would wouldn't you you'd you'll you're you've
-    your yours yourself yourselves also s t d ll m re ve just
+    your yours yourself yourselves also s t d ll m re ve just yet still cant dont wont didnt
+    doesnt isnt wasnt arent werent couldnt shouldnt wouldnt hasnt havent im ive youre theyre
     """.split()
 )
 
@@ -117,6 +120,7 @@ class Tokenizer:
     def _term(self, word: str) -> str | None:
         if word.endswith("'s"):
             word = word[:-2]
+        word = DEMONYMS.get(word, word)
         if word in STOPWORDS or not word:
             return None
         if word[0] == "v" and word[1:2].isdigit():
