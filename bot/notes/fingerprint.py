@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
+
+from bot.notes.loader import iter_note_files
 
 
 def seeds_fingerprint(seeds_dir: Path) -> str:
-    """Hash of every file's relative path, size and modification time below ``seeds_dir``.
+    """Hash of every note file's relative path, size and modification time.
 
-    Stats only, no reads: it runs at every start and before every rebuild. Any added, removed,
-    edited or touched file changes it.
+    Stats only, no reads: it runs at every start and before every rebuild. It walks exactly the
+    files the loader reads (symlinked folders included), so any added, removed, edited or
+    touched note changes it.
     """
     digest = hashlib.sha256()
-    for root, dirs, files in os.walk(seeds_dir):
-        dirs.sort()
-        for name in sorted(files):
-            path = Path(root, name)
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            rel = path.relative_to(seeds_dir).as_posix()
-            digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    for path in iter_note_files(seeds_dir):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        rel = path.relative_to(seeds_dir).as_posix()
+        digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()[:16]
