@@ -118,15 +118,20 @@ class Engine:
         return _newest(self.index.notes, limit)
 
     def example_questions(self, n: int = 3) -> list[str]:
-        """Questions this index can answer, made from its own tags and newest titles."""
+        """Questions this index can answer, made from its most used tags of different kinds,
+        then from its newest titles."""
+        templates = {
+            "malware": "who was hit by {}?",
+            "threat actor": "what attacks is {} behind?",
+            "cve": "what is {} and who exploited it?",
+            "country": "which attacks were blamed on {}?",
+        }
         examples: list[str] = []
-        for tag, _ in self.tag_counts():
-            if tag.kind in {"threat actor", "malware"} and len(examples) < n - 1:
-                examples.append(f"who was hit by {tag.name}?" if tag.kind == "malware" else f"what did {tag.name} do?")
-        for note in self.latest(n):
-            if len(examples) >= n:
-                break
-            examples.append(f"what happened: {note.title}?")
+        for kind, template in templates.items():
+            tag = next((t for t, _ in self.tag_counts() if t.kind == kind), None)
+            if tag is not None:
+                examples.append(template.format(tag.name))
+        examples += [f"what happened: {note.title}?" for note in self.latest(n)]
         return examples[:n]
 
     def _note_mask(self, query: Query) -> np.ndarray:
