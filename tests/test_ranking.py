@@ -1,0 +1,131 @@
+"""How the engine chooses and orders answers, on small collections written for each behaviour."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.notes.models import Corpus, Note, Tag
+from bot.search.engine import Engine
+from bot.search.index import build_index
+
+FILLER = [
+    ("Printer driver flaw lets attackers gain admin rights", ["A bug in a printer driver lets local users gain admin rights on Windows.", "The vendor shipped an update on Tuesday."]),
+    ("Phishing kit targets bank customers in Brazil", ["A new phishing kit imitates the login pages of five large banks.", "Researchers counted more than 300 fake domains."]),
+    ("Cloud storage bucket exposed hospital records", ["An unprotected storage bucket held scans and records of patients.", "The hospital closed access after a researcher reported it."]),
+    ("Botnet hijacks routers to mine cryptocurrency", ["The botnet spreads through routers with default passwords.", "It installs a miner and removes competing malware."]),
+]
+
+
+def note(title: str, paragraphs: list[str], *, link: str | None = None, source: str = "The Record",
+         day: date = date(2021, 8, 1), tags: tuple[Tag, ...] = ()) -> Note:
+    slug = title.lower().replace(" ", "-")
+    return Note(
+        path=f"{source.lower().replace(' ', '')}/{slug}.md", title=title, source=source,
+        link=link or f"https://example.com/{slug}/", date=day, author="A. Writer",
+        tags=tags, paragraphs=tuple(paragraphs),
+    )
+
+
+def engine(*notes: Note) -> Engine:
+    filler = [note(t, p) for t, p in FILLER]
+    corpus = Corpus(notes=tuple(notes) + tuple(filler), skipped=())
+    return Engine(build_index(corpus, fingerprint="test", seeds_dir="test"))
+
+
+LINE = note(
+    "LINE accounts for more than 100 Taiwanese politicians were hacked",
+    [
+        "The LINE accounts of more than 100 Taiwanese politicians and government officials have been hacked.",
+        "The intrusions came to light when the company notified some of the affected users.",
+        "LINE is the most popular instant messaging application in Taiwan.",
+    ],
+    link="https://therecord.media/line-accounts/",
+)
+TWITCH = note(
+    "Twitch source code and streamer payouts leaked in massive hack",
+    ["An anonymous hacker leaked a 125GB archive with Twitch source code.", "Twitch confirmed the breach."],
+)
+TWITCH_FOLLOWUP = note(
+    "Twitch says passwords were not exposed in the leak",
+    ["Twitch said no passwords were exposed in the source code leak."],
+)
+TWICE = note("Acer hacked twice in a week", ["Acer was hacked twice in one week by the same group."])
+
+
+def test_a_question_about_something_absent_is_declined():
+    assert engine(LINE).ask("which ransomware gang hit the zorvex widget factory?").hits == ()
+
+
+def test_a_question_of_only_stopwords_is_declined():
+    assert engine(LINE).ask("what is the and of it?").hits == ()
+
+
+def test_the_answer_names_its_article():
+    hit = engine(LINE).ask("who was affected in the Taiwan LINE hack?").hits[0]
+    assert (hit.note.link, hit.note.source, hit.note.date) == ("https://therecord.media/line-accounts/", "The Record", date(2021, 8, 1))
+
+
+def test_a_victim_question_is_answered_by_the_paragraph_naming_the_victims():
+    hit = engine(LINE).ask("who was affected in the Taiwan LINE hack?").hits[0]
+    assert hit.passage.startswith("The LINE accounts of more than 100")
+
+
+def test_a_country_finds_its_demonym():
+    hit = engine(LINE).ask("politicians in Taiwan").hits[0]
+    assert hit.note.title.startswith("LINE accounts")
+
+
+def test_matched_words_are_marked_in_the_passage():
+    hit = engine(LINE).ask("LINE hack").hits[0]
+    assert "LINE" in [hit.passage[s:e] for s, e in hit.highlights]
+
+
+def test_a_misspelt_name_is_corrected_and_said():
+    answer = engine(TWITCH, TWITCH_FOLLOWUP, TWICE).ask("what did the twich leak expose?")
+    assert "Twitch" in answer.hits[0].note.title
+    assert answer.did_you_mean == "what did the twitch leak expose?"
+
+
+def test_a_correction_prefers_the_word_that_fits_the_rest_of_the_question():
+    """"twich" is one edit from both "twitch" and "twice"; hacked, either fits, but the leak is Twitch's."""
+    answer = engine(TWITCH, TWITCH_FOLLOWUP, TWICE).ask("twich leak hacked")
+    assert "Twitch" in answer.hits[0].note.title
+
+
+def test_a_how_many_question_prefers_the_paragraph_with_a_new_number():
+    story = note(
+        "Police arrest ransomware suspects in Ukraine",
+        ["Police in Ukraine arrested members of a ransomware gang on Monday.",
+         "Officers detained 12 suspects and seized servers used by the gang."],
+    )
+    hit = engine(story).ask("how many ransomware suspects did police detain?").hits[0]
+    assert "12 suspects" in hit.passage
+
+
+def test_an_article_stored_twice_is_shown_once():
+    copy = note(LINE.title + " (copy)", list(LINE.paragraphs), link=LINE.link, source="ZDNet")
+    hits = engine(LINE, copy).ask("Taiwanese politicians LINE accounts hacked").hits
+    assert len({h.passage for h in hits}) == len(hits)
+    assert len([h for h in hits if h.position == 0]) == 1
+
+
+def test_the_first_hits_come_from_different_articles():
+    other = note("LINE app bug exposed Taiwanese users", ["A LINE app bug exposed messages of Taiwanese users."])
+    hits = engine(LINE, other).ask("LINE Taiwanese hack users").hits
+    assert hits[0].note.link != hits[1].note.link
+
+
+def test_filters_keep_only_matching_articles():
+    old = note("Ransomware hits city in July", ["Ransomware hit the city council."], day=date(2021, 7, 1), source="ZDNet")
+    new = note("Ransomware hits county in December", ["Ransomware hit the county office."], day=date(2021, 12, 1),
+               tags=(Tag("ransomware"),))
+    e = engine(old, new)
+    assert {h.note.source for h in e.ask("source:zdnet ransomware hit").hits} == {"ZDNet"}
+    assert {h.note.title for h in e.ask("after:2021-10-01 ransomware hit").hits} == {new.title}
+    assert {h.note.title for h in e.ask("before:2021-10 ransomware hit").hits} == {old.title}
+    assert {h.note.title for h in e.ask("tag:Ransomware ransomware").hits} == {new.title}
+
+
+def test_a_collection_of_one_note_still_answers():
+    e = Engine(build_index(Corpus((LINE,), ()), fingerprint="t", seeds_dir="t"))
+    assert e.ask("LINE politicians hacked").hits[0].note.link == LINE.link
