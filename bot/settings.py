@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 IdSet = Annotated[frozenset[int], NoDecode]
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -26,6 +29,22 @@ class Settings(BaseSettings):
     allowed_user_ids: IdSet = frozenset()
     allowed_chat_ids: IdSet = frozenset()
 
+    # Webhook mode: set WEBHOOK_URL (https://host/some/path) and Telegram pushes updates to
+    # WEBHOOK_LISTEN:WEBHOOK_PORT on that path; unset, the bot long-polls (the default).
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+
+    # Operations. LOG_QUESTIONS puts question text in the per-update log line (off: privacy).
+    log_questions: bool = False
+    log_level: str = "INFO"
+    # Polling mode proves it is alive by refreshing this file; `incident-bot health` reads it.
+    heartbeat_file: Path | None = None
+    health_max_age: float = Field(default=90.0, gt=0)
+    # Updates handled at once; more wait in the queue (bounded work when Telegram is slow).
+    concurrent_updates: int = Field(default=8, ge=1, le=256)
+
     @field_validator("admin_ids", "allowed_user_ids", "allowed_chat_ids", mode="before")
     @classmethod
     def _comma_separated_ids(cls, value: object) -> object:
@@ -35,6 +54,44 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return frozenset({value})
         return value
+
+    @field_validator("webhook_url", "heartbeat_file", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _secret_charset(cls, value: object) -> object:
+        """Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - as a secret token."""
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            if not _SECRET.fullmatch(value):
+                raise ValueError("WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_shape(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in {"http", "https"} or not parts.netloc:
+                raise ValueError("WEBHOOK_URL must be an absolute https:// URL")
+        return value
+
+    @property
+    def webhook_path(self) -> str:
+        """The path Telegram posts to, taken from WEBHOOK_URL ("/" when it has none)."""
+        path = urlsplit(self.webhook_url or "").path.rstrip("/")
+        return path or "/"
+
+    @property
+    def heartbeat_path(self) -> Path:
+        return self.heartbeat_file or self.index_dir / ".heartbeat"
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -6,6 +6,11 @@ makes. Every call is recorded. Calls Telegram would refuse are refused the same 
 with ``ok: false``): text over 4096 characters, HTML that does not parse, callback data over
 64 bytes, editing a message to the same content, and so on — so a test that passes here does
 not hide a Bot API error. Every wait is bounded by time.
+
+Faults can be programmed per method (:meth:`FakeTelegram.fault`): an HTTP error status (429 with
+``retry_after``, 500, 502 …), a dropped connection (closed before any answer, the call not
+carried out), or a delay before the call is carried out. A fault hits the next ``times`` calls of
+its method and is recorded as a call with that status (0 for a dropped connection).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -116,12 +122,27 @@ class Call:
         return self.params[key]
 
 
+@dataclass
+class Fault:
+    """What the next ``times`` calls of ``method`` get instead of a normal answer."""
+
+    method: str
+    kind: str  # "status", "drop" or "delay"
+    times: int = 1
+    status: int = 500
+    retry_after: int | None = None
+    delay: float = 0.0
+
+
 class FakeTelegram:
     """Run with ``with FakeTelegram() as api:``; point the bot at ``api.base_url``."""
 
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
         self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self.webhook: dict[str, Any] = {}
+        self.pushed_at: dict[int, float] = {}
         self.commands: list[dict] = []
         self._updates: list[dict] = []
         self._messages: dict[tuple[int, int], dict] = {}
@@ -157,11 +178,43 @@ class FakeTelegram:
 
     def push(self, update: dict) -> int:
         """Queue an update for the next getUpdates; returns its update_id."""
+        return self.push_many([update])[0]
+
+    def push_many(self, updates: list[dict]) -> list[int]:
+        """Queue several updates at once (they arrive in one getUpdates batch of up to 100)."""
         with self._cond:
-            update = {"update_id": next(self._update_ids), **update}
-            self._updates.append(update)
+            ids = []
+            for update in updates:
+                update = {"update_id": next(self._update_ids), **update}
+                self._updates.append(update)
+                self.pushed_at[update["update_id"]] = time.monotonic()
+                ids.append(update["update_id"])
             self._cond.notify_all()
-            return update["update_id"]
+            return ids
+
+    def fault(self, method: str, kind: str = "status", times: int = 1, **kwargs: Any) -> Fault:
+        """Make the next ``times`` calls of ``method`` fail: ``kind`` is "status" (``status=``,
+        ``retry_after=``), "drop" (connection closed unanswered) or "delay" (``delay=`` seconds)."""
+        fault = Fault(method, kind, times, **kwargs)
+        with self._cond:
+            self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._cond:
+            self.faults.clear()
+
+    def pending_updates(self) -> int:
+        with self._cond:
+            return len(self._updates)
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self._cond:
+            for fault in self.faults:
+                if fault.method == method and fault.times > 0:
+                    fault.times -= 1
+                    return fault
+        return None
 
     def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 15.0, after: int = 0) -> Call:
         """The first call from index ``after`` on that matches, waiting at most ``timeout`` s."""
@@ -231,9 +284,29 @@ class FakeTelegram:
         chat = {"id": group_id, "type": "supergroup", "title": "SOC team"}
         return self.message(user_id, text, chat=chat, entities=entities, **kwargs)
 
-    def callback(self, user_id: int, message: dict, data: str) -> dict:
+    @staticmethod
+    def edited(update: dict) -> dict:
+        """The same message, edited: Telegram sends it as ``edited_message``."""
+        message = {**update["message"], "edit_date": int(time.time())}
+        return {"edited_message": message}
+
+    def forwarded(self, update: dict, original_sender: int) -> dict:
+        """The message as forwarded by its ``from`` user, first written by ``original_sender``."""
+        message = {
+            **update["message"],
+            "forward_origin": {"type": "user", "sender_user": self.user(original_sender), "date": int(time.time())},
+        }
+        return {"message": message}
+
+    def callback(self, user_id: int, message: dict, data: str, live: bool = False) -> dict:
+        """A button press under ``message``; ``live`` sends the message as it is now (after the
+        bot's edits), as Telegram does, instead of as given."""
         query_id = str(next(self._ids))
         self._callbacks.add(query_id)
+        with self._cond:
+            current = self._messages.get((message["chat"]["id"], message["message_id"])) if live else None
+            if current is not None:
+                message = {k: v for k, v in current.items() if not k.startswith("_")}
         return {
             "callback_query": {
                 "id": query_id,
@@ -272,7 +345,23 @@ class FakeTelegram:
         body = request.rfile.read(length) if length else b""
         prefix, _, method = request.path.partition("/bot")[2].partition("/")
         params = self._parse(body, request.headers.get("Content-Type", ""))
+        fault = self._take_fault(method) if prefix == self.token else None
+        if fault is not None and fault.kind == "drop":
+            with self._cond:
+                self.calls.append(Call(method, params, 0))
+                self._cond.notify_all()
+            request.close_connection = True
+            with _suppress_os_errors():
+                request.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.delay)
         try:
+            if fault is not None and fault.kind == "status":
+                payload_error = ApiError(fault.status, {429: "Too Many Requests: retry later", 502: "Bad Gateway"}
+                                         .get(fault.status, "Internal Server Error"))
+                payload_error.retry_after = fault.retry_after  # type: ignore[attr-defined]
+                raise payload_error
             if prefix != self.token:
                 raise ApiError(401, "Unauthorized")
             handler = getattr(self, f"_api_{method}", None)
@@ -283,10 +372,12 @@ class FakeTelegram:
         except ApiError as error:
             status = error.code
             payload = {"ok": False, "error_code": error.code, "description": error.description}
+            if getattr(error, "retry_after", None):
+                payload["parameters"] = {"retry_after": error.retry_after}
         except (KeyError, ValueError, TypeError, AttributeError) as error:
             status = 400
             payload = {"ok": False, "error_code": 400, "description": f"Bad Request: {error!r}"}
-        if method != "getUpdates" or payload.get("result"):
+        if method != "getUpdates" or payload.get("result") or status != 200:
             with self._cond:
                 self.calls.append(Call(method, params, status, payload.get("result")))
                 self._cond.notify_all()
@@ -319,9 +410,25 @@ class FakeTelegram:
         return BOT
 
     def _api_deleteWebhook(self, params: dict) -> bool:
+        self.webhook = {}
         return True
 
+    def _api_setWebhook(self, params: dict) -> bool:
+        url = params.get("url", "")
+        if url and not url.startswith(("https://", "http://")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = dict(params)
+        return True
+
+    def _api_getUpdates_blocked(self) -> bool:
+        return bool(self.webhook.get("url"))
+
     def _api_getUpdates(self, params: dict) -> list[dict]:
+        if self._api_getUpdates_blocked():
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         offset = int(params.get("offset") or 0)
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 30.0)
         with self._cond:
@@ -429,6 +536,14 @@ class FakeTelegram:
         return True
 
 
+class _suppress_os_errors:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, *rest: object) -> bool:
+        return kind is not None and issubclass(kind, OSError)
+
+
 # --- a tiny seeds folder the conversations are played over -----------------------------------
 
 SEED_NOTES = {
@@ -480,3 +595,115 @@ def write_seeds(folder: Any) -> None:
             f"+ Date: {day}\n+ Author: {author}\n\n\n## Article:\n{body}\n\n\n\n\n#### Tags:\n{tag_line}\n",
             encoding="utf-8",
         )
+
+
+# --- the real bot process against the fake ---------------------------------------------------
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+class BotProcess:
+    """``python -m bot <args>`` in ``workdir`` against ``api``; its output goes to a log file
+    (a pipe nobody reads would block a chatty bot). Use as a context manager: it is killed at exit."""
+
+    def __init__(self, api: FakeTelegram | None, workdir: Any, args: tuple[str, ...] = ("run",), **env: str) -> None:
+        import os
+        from pathlib import Path
+
+        self.workdir = Path(workdir)
+        self.log_path = self.workdir / f"bot-{next(_process_numbers)}.log"
+        base = {k: v for k, v in os.environ.items()
+                if not k.startswith(("TELEGRAM_", "ALLOWED_", "ADMIN_", "WEBHOOK_", "LOG_", "HEARTBEAT_"))}
+        base.update(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            SEEDS_DIR=str(self.workdir / "seeds"),
+            INDEX_DIR=str(self.workdir / "index"),
+            PYTHONPATH=str(ROOT),
+            PYTHONUNBUFFERED="1",
+        )
+        if api is not None:
+            base["TELEGRAM_API_BASE_URL"] = api.base_url
+        base.update(env)
+        self.env = base
+        self.args = args
+        self.process: Any = None
+
+    def start(self) -> BotProcess:
+        import subprocess
+        import sys
+
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", *self.args],
+            cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def __enter__(self) -> BotProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+        self._log.close()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text("utf-8", errors="replace")
+
+    def wait_log(self, needle: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log()
+            if needle in text:
+                return text
+            if self.process.poll() is not None:
+                raise AssertionError(f"bot exited {self.process.returncode} before {needle!r}:\n{text[-3000:]}")
+            time.sleep(0.05)
+        raise AssertionError(f"no {needle!r} in the bot's log within {timeout} s:\n{self.log()[-3000:]}")
+
+    def stop(self, sig: int | None = None, timeout: float = 15.0) -> tuple[int, float]:
+        """Send ``sig`` (SIGTERM) and wait; returns (exit code, seconds it took)."""
+        import signal as _signal
+
+        started = time.monotonic()
+        self.process.send_signal(sig or _signal.SIGTERM)
+        code = self.process.wait(timeout=timeout)
+        return code, time.monotonic() - started
+
+    def rss_kb(self) -> int:
+        for line in open(f"/proc/{self.pid}/status", encoding="ascii"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise AssertionError("no VmRSS")
+
+    def cli(self, *args: str, timeout: float = 30.0) -> Any:
+        """Run another ``python -m bot`` command with the same settings (e.g. ``health``)."""
+        import subprocess
+        import sys
+
+        return subprocess.run([sys.executable, "-m", "bot", *args], cwd=self.workdir, env=self.env,
+                              capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+_process_numbers = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def update_lines(log: str) -> list[dict]:
+    """The per-update log records in a bot's log."""
+    out = []
+    for line in log.splitlines():
+        _, marker, rest = line.partition(" bot.updates: update ")
+        if marker:
+            out.append(json.loads(rest))
+    return out

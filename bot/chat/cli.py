@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true")
     ask.set_defaults(handler=_ask)
 
-    for name, handler in (("tags", _tags), ("sources", _sources), ("chat", _chat), ("run", _run)):
+    for name, handler in (("tags", _tags), ("sources", _sources), ("chat", _chat), ("run", _run), ("health", _health)):
         sub.add_parser(name, parents=[common], help=_HELP[name]).set_defaults(handler=handler)
 
     ev = sub.add_parser("eval", parents=[common], help="measure answer quality on a question file")
@@ -94,6 +94,7 @@ _HELP = {
     "sources": "sources with counts and date ranges",
     "chat": "an interactive prompt on the same engine as the bot",
     "run": "run the Telegram bot (the terminal chat when no token is set)",
+    "health": "exit 0 if the running bot is healthy (webhook: GET /healthz; polling: heartbeat file)",
 }
 
 
@@ -226,6 +227,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.chat.telegram.app import run_bot
 
     return run_bot(settings)
+
+
+def _health(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.chat.health import check
+
+    healthy, line = check(settings)
+    print(f"incident-bot: {line}", file=sys.stdout if healthy else sys.stderr)
+    return 0 if healthy else 1
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:

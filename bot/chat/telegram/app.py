@@ -1,24 +1,35 @@
-"""Build the python-telegram-bot Application and run it by long polling.
+"""Build the python-telegram-bot Application and run it by long polling or by webhook.
 
-``run_bot`` is what ``incident-bot run`` calls. Start-up failures a person can fix (no token,
-a rejected token, Telegram unreachable, seeds that do not build) end with one line on stderr
-and a non-zero exit code, never a traceback.
+``run_bot`` is what ``incident-bot run`` calls. Polling is the default; with ``WEBHOOK_URL`` set
+the bot registers that URL with Telegram and serves it (see webhook.py). Start-up failures a
+person can fix (no token, a rejected token, Telegram unreachable, seeds that do not build, a
+webhook port in use) end with one line on stderr and a non-zero exit code, never a traceback.
+
+Stopping (SIGTERM/SIGINT) finishes the updates already taken, but never waits for a /reindex
+in progress: the index on disk is only ever swapped whole, so the unfinished build is dropped
+and the index in service stays.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import sys
+from pathlib import Path
 
 import httpx
 from telegram import Bot, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.ext import Application, Defaults
 from telegram.request import HTTPXRequest
 
-from bot.chat.telegram import handlers, redact
+from bot.chat import health
+from bot.chat.telegram import handlers, redact, webhook
 from bot.chat.telegram.access import Access
+from bot.chat.telegram.resilience import HeartbeatRequest, RetryingRateLimiter
+from bot.chat.telegram.updatelog import LoggingApplication
 from bot.search.library import BuildFailed, Library
 from bot.settings import Settings
 
@@ -27,13 +38,16 @@ logger = logging.getLogger(__name__)
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
 POLL_TIMEOUT = 10
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 
 
-def _request(pool_size: int) -> HTTPXRequest:
+def _request(pool_size: int, cls: type[HTTPXRequest] = HTTPXRequest, **extra: object) -> HTTPXRequest:
     """Bounded timeouts; failed connects are retried (safe: nothing was sent yet), while
-    ``RetryAfter`` is retried by the rate limiter and polling errors by PTB's network loop."""
+    ``RetryAfter`` and 5xx answers are retried by the rate limiter (resilience.py) and polling
+    errors by PTB's network loop."""
     limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
-    return HTTPXRequest(
+    return cls(
+        **extra,
         connection_pool_size=pool_size,
         connect_timeout=10.0,
         read_timeout=15.0,
@@ -44,15 +58,22 @@ def _request(pool_size: int) -> HTTPXRequest:
 
 
 def build_application(settings: Settings, library: Library) -> Application:
-    """The Application with handlers, rate limiting and the library in ``bot_data``."""
+    """The Application with handlers, rate limiting, retries, the update log and the library
+    in ``bot_data``. In polling mode every answer to getUpdates refreshes the heartbeat file."""
+    holder: list[Application] = []
+    heartbeat = _request(
+        1, HeartbeatRequest, on_answer=lambda: holder and _beat(holder[0], settings.heartbeat_path, "polling")
+    )
     application = (
         Application.builder()
+        .application_class(LoggingApplication)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
-        .request(_request(16))
-        .get_updates_request(_request(1))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .request(_request(2 * settings.concurrent_updates + 2))
+        .get_updates_request(heartbeat)
+        .rate_limiter(RetryingRateLimiter(max_retries=3))
+        .concurrent_updates(settings.concurrent_updates)
         .defaults(
             # The answer already names the article; a preview card would repeat it. A question
             # deleted before the answer is sent still gets its answer.
@@ -65,8 +86,48 @@ def build_application(settings: Settings, library: Library) -> Application:
     application.bot_data[handlers.ACCESS] = Access(
         admins=settings.admin_ids, users=settings.allowed_user_ids, chats=settings.allowed_chat_ids
     )
+    application.log_questions = settings.log_questions
     handlers.register(application)
+    holder.append(application)
     return application
+
+
+def _beat(application: Application, path: Path, mode: str) -> None:
+    library = application.bot_data[handlers.LIBRARY]
+    health.write_heartbeat(
+        path,
+        health.snapshot(
+            library, mode, tasks=len(asyncio.all_tasks()), queued=application.update_queue.qsize()
+        ),
+    )
+
+
+def _health(application: Application, mode: str) -> dict:
+    return health.snapshot(
+        application.bot_data[handlers.LIBRARY],
+        mode,
+        tasks=len(asyncio.all_tasks()),
+        queued=application.update_queue.qsize(),
+    )
+
+
+def _on_stop_signal(application: Application) -> None:
+    """Stop without waiting for a /reindex: its worker thread is a daemon, the swap is atomic."""
+    tasks = handlers.cancel_rebuilds(application)
+    if tasks:
+        logger.info("Stopping during a rebuild: the index in service stays, the unfinished build is dropped")
+    application.stop_running()
+
+
+async def _polling_post_init(application: Application, settings: Settings) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _on_stop_signal, application)
+    await _register_commands(application)
+    try:
+        _beat(application, settings.heartbeat_path, "polling")
+    except OSError as error:
+        logger.warning("Cannot write the heartbeat %s: %s", settings.heartbeat_path, error)
 
 
 async def _register_commands(application: Application) -> None:
@@ -98,7 +159,8 @@ def _fail(message: str, token: str) -> None:
 
 
 def run_bot(settings: Settings) -> int:
-    """Serve Telegram by long polling until SIGINT/SIGTERM; return the process exit code."""
+    """Serve Telegram by long polling, or by webhook when WEBHOOK_URL is set, until SIGINT or
+    SIGTERM; return the process exit code."""
     if settings.telegram_bot_token is None:
         print(
             "incident-bot: TELEGRAM_BOT_TOKEN is not set; create a bot with @BotFather in Telegram "
@@ -106,8 +168,18 @@ def run_bot(settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
+    if settings.webhook_url and settings.webhook_secret is None:
+        print(
+            "incident-bot: WEBHOOK_URL is set but WEBHOOK_SECRET is not; without it anyone who finds "
+            "the URL can post updates (set 1-256 characters of A-Z a-z 0-9 _ -)",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    if settings.webhook_url and settings.webhook_path == health.HEALTH_PATH:
+        print(f"incident-bot: WEBHOOK_URL must not end in {health.HEALTH_PATH}", file=sys.stderr)
+        return EXIT_CONFIG
     token = settings.telegram_bot_token.get_secret_value()
-    redact.install(token)
+    redact.install(token, logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO))
     try:
         username = asyncio.run(_check_token(settings))
     except InvalidToken:
@@ -122,18 +194,46 @@ def run_bot(settings: Settings) -> int:
     except (BuildFailed, OSError) as error:
         _fail(f"cannot build the index from {settings.seeds_dir}: {error}", token)
         return EXIT_FAILED
-    logger.info("Serving @%s: %d notes from %d sources", username, info.notes, info.sources)
+    mode = "webhook" if settings.webhook_url else "polling"
+    logger.info("Serving @%s by %s: %d notes from %d sources", username, mode, info.notes, info.sources)
     application = build_application(settings, library)
     try:
-        application.run_polling(
-            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY],
-            timeout=POLL_TIMEOUT,
-            bootstrap_retries=0,
-        )
+        if settings.webhook_url:
+            asyncio.run(
+                webhook.serve(
+                    application,
+                    url=settings.webhook_url,
+                    path=settings.webhook_path,
+                    listen=settings.webhook_listen,
+                    port=settings.webhook_port,
+                    secret=settings.webhook_secret.get_secret_value(),
+                    allowed_updates=ALLOWED_UPDATES,
+                    health=lambda: _health(application, "webhook"),
+                    post_init=_register_commands,
+                    on_signal=lambda: _on_stop_signal_webhook(application),
+                )
+            )
+        else:
+            application.post_init = lambda app: _polling_post_init(app, settings)
+            application.run_polling(
+                allowed_updates=ALLOWED_UPDATES, timeout=POLL_TIMEOUT, bootstrap_retries=3
+            )
     except InvalidToken:
         _fail("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", token)
         return EXIT_FAILED
     except TelegramError as error:
         _fail(f"stopped: {error}", token)
         return EXIT_FAILED
+    except OSError as error:  # the webhook port is taken or not ours to bind
+        _fail(f"cannot serve the webhook on {settings.webhook_listen}:{settings.webhook_port}: {error}", token)
+        return EXIT_FAILED
+    finally:
+        if not settings.webhook_url:
+            health.remove_heartbeat(settings.heartbeat_path, os.getpid())
+    logger.info("Stopped cleanly")
     return 0
+
+
+def _on_stop_signal_webhook(application: Application) -> None:
+    if handlers.cancel_rebuilds(application):
+        logger.info("Stopping during a rebuild: the index in service stays, the unfinished build is dropped")

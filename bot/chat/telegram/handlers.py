@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from html import escape
 
 from telegram import (
@@ -36,6 +37,7 @@ from telegram.ext import (
 )
 
 from bot.chat.telegram import render
+from bot.chat.telegram.updatelog import note
 from bot.chat.telegram.access import Access, addressed_text
 from bot.chat.telegram.keyboards import (
     NOOP,
@@ -53,6 +55,7 @@ logger = logging.getLogger(__name__)
 LIBRARY = "library"
 ACCESS = "access"
 ANSWERS = "answers"
+REBUILDS = "rebuild_tasks"
 
 TOP = 10
 INLINE_TOP = 5
@@ -139,10 +142,12 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     never become a way to run an admin command.
     """
     if update.edited_message or update.edited_channel_post or update.channel_post:
+        note(outcome="ignored")
         raise ApplicationHandlerStop
     chat_id = update.effective_chat.id if update.effective_chat else None
     if _access(context).is_allowed(_user_id(update), chat_id):
         return
+    note(outcome="refused")
     if update.callback_query:
         await update.callback_query.answer(REFUSED)
     elif update.inline_query:
@@ -165,12 +170,14 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     question = addressed_text(message, context.bot.username, context.bot.id)
     if question is None:
+        note(outcome="ignored")
         return
     if render.is_blank(question):
         await _reply(update, "Ask me about a security incident in plain words — /help shows examples.")
         return
     async with _typing(update, context):
         answer = await asyncio.to_thread(_library(context).engine.ask, question, TOP)
+    note(hits=len(answer.hits))
     if not answer.hits:
         await _reply(update, render.render_nothing(question, answer.did_you_mean))
         return
@@ -208,6 +215,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(EXPIRED)
         return
     await query.answer()
+    if getattr(query.message, "reply_markup", None) == markup:
+        return  # the page asked for is the one shown: editing would only earn a "not modified"
     try:
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     except BadRequest as error:  # a double press lands on the page already shown
@@ -255,11 +264,56 @@ async def latest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _reply(update, render.render_notes("Latest incidents", notes) if notes else "The index is empty.")
 
 
+FORWARDED = "Forwarded commands are not run: send {command} yourself."
+
+
 async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> bool:
+    """Admin commands run only for ADMIN_IDS, and never from a forwarded message (whoever wrote
+    the original, the person forwarding it did not issue the command)."""
+    message = update.effective_message
+    if message is not None and message.forward_origin is not None:
+        note(outcome="refused")
+        await _reply(update, FORWARDED.format(command=command))
+        return True
     if _access(context).is_admin(_user_id(update)):
         return False
+    note(outcome="refused")
     await _reply(update, ADMIN_ONLY.format(command=command))
     return True
+
+
+async def _in_daemon_thread(function: Callable[[], object]) -> object:
+    """Run ``function`` in a daemon thread: unlike ``asyncio.to_thread``, a stopping process does
+    not wait for it (a rebuild only swaps the index in at its very end, atomically)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future = loop.create_future()
+
+    def settle(result: object, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def run() -> None:
+        try:
+            result, error = function(), None
+        except BaseException as exc:  # handed to the awaiting coroutine
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody is waiting
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="reindex", daemon=True).start()
+    return await future
+
+
+def cancel_rebuilds(application: Application) -> int:
+    """Cancel the /reindex handlers waiting for a rebuild (at shutdown); returns how many."""
+    tasks = [t for t in application.bot_data.get(REBUILDS, set()) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    return len(tasks)
 
 
 async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -271,14 +325,19 @@ async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await _reply(update, "A rebuild is already running; I will keep answering from the current index.")
         return
     await _reply(update, "Rebuilding the index from the seeds; I keep answering meanwhile.")
+    task = asyncio.current_task()
+    waiting = context.bot_data.setdefault(REBUILDS, set())
+    waiting.add(task)
     try:
-        report = await asyncio.to_thread(library.rebuild)
+        report = await _in_daemon_thread(library.rebuild)
     except RebuildInProgress:
         await _reply(update, "A rebuild is already running; I will keep answering from the current index.")
         return
     except BuildFailed as error:
         await _reply(update, f"The rebuild failed, the old index stays in service: {escape(str(error))}")
         return
+    finally:
+        waiting.discard(task)
     await _reply(
         update,
         "Rebuilt and in service: "
@@ -305,6 +364,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.answer([], cache_time=5)
         return
     answer = await asyncio.to_thread(_library(context).engine.ask, query.query, INLINE_TOP)
+    note(hits=len(answer.hits))
     results = [
         InlineQueryResultArticle(
             id=str(number),
@@ -338,6 +398,7 @@ def describe(update: object) -> str:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log with context; tell the user something went wrong, and nothing about internals."""
+    note(outcome="error", error=type(context.error).__name__)
     logger.error("Handling failed (%s)", describe(update), exc_info=context.error)
     if not isinstance(update, Update):
         return
