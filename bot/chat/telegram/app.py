@@ -93,21 +93,18 @@ def build_application(settings: Settings, library: Library) -> Application:
 
 
 def _beat(application: Application, path: Path, mode: str) -> None:
-    library = application.bot_data[handlers.LIBRARY]
-    health.write_heartbeat(
-        path,
-        health.snapshot(
-            library, mode, tasks=len(asyncio.all_tasks()), queued=application.update_queue.qsize()
-        ),
-    )
+    health.write_heartbeat(path, _health(application, mode))
 
 
 def _health(application: Application, mode: str) -> dict:
+    """The health JSON, with the load: asyncio tasks, updates queued, in work, most in work."""
     return health.snapshot(
         application.bot_data[handlers.LIBRARY],
         mode,
         tasks=len(asyncio.all_tasks()),
         queued=application.update_queue.qsize(),
+        in_flight=getattr(application, "in_flight", 0),
+        peak_in_flight=getattr(application, "peak_in_flight", 0),
     )
 
 

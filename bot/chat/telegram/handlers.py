@@ -23,7 +23,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -398,6 +398,11 @@ def describe(update: object) -> str:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log with context; tell the user something went wrong, and nothing about internals."""
+    if update is None and isinstance(context.error, (NetworkError, TimedOut)):
+        # getUpdates failed (5xx, a dropped connection, a timeout): PTB polls again with
+        # backoff and no update is lost, so this is one line, not a traceback.
+        logger.warning("Polling Telegram failed (%s); retrying with backoff", str(context.error)[:200])
+        return
     note(outcome="error", error=type(context.error).__name__)
     logger.error("Handling failed (%s)", describe(update), exc_info=context.error)
     if not isinstance(update, Update):

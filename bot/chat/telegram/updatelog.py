@@ -70,15 +70,20 @@ class LoggingApplication(Application):
     """An Application that writes one line per update; set ``bot_data[LOG_QUESTIONS]``."""
 
     log_questions = False
+    in_flight = 0  # updates being handled right now, and the most there ever were at once
+    peak_in_flight = 0
 
     async def process_update(self, update: object) -> None:
         record = describe(update)
         record["outcome"] = "ok"
         token = _CURRENT.set(record)
         started = time.perf_counter()
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
             await super().process_update(update)
         finally:
+            self.in_flight -= 1
             _CURRENT.reset(token)
             record["ms"] = round((time.perf_counter() - started) * 1000, 1)
             if self.log_questions and (question := question_of(update)):
