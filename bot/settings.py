@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     health_max_age: float = Field(default=90.0, gt=0)
     # Updates handled at once; more wait in the queue (bounded work when Telegram is slow).
     concurrent_updates: int = Field(default=8, ge=1, le=256)
+    # Outgoing message limits (Telegram's flood limits: 30 per second overall, 20 per minute in
+    # one group); 0 turns a limit off, for a test against a fake Bot API.
+    rate_limit_per_second: float = Field(default=30, ge=0)
+    rate_limit_group_per_minute: float = Field(default=20, ge=0)
 
     @field_validator("admin_ids", "allowed_user_ids", "allowed_chat_ids", mode="before")
     @classmethod

@@ -72,7 +72,13 @@ def build_application(settings: Settings, library: Library) -> Application:
         .base_file_url(settings.telegram_file_base_url)
         .request(_request(2 * settings.concurrent_updates + 2))
         .get_updates_request(heartbeat)
-        .rate_limiter(RetryingRateLimiter(max_retries=3))
+        .rate_limiter(
+            RetryingRateLimiter(
+                max_retries=3,
+                overall_max_rate=settings.rate_limit_per_second,
+                group_max_rate=settings.rate_limit_group_per_minute,
+            )
+        )
         .concurrent_updates(settings.concurrent_updates)
         .defaults(
             # The answer already names the article; a preview card would repeat it. A question

@@ -224,6 +224,15 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             raise
 
 
+ECHO_LIMIT = 80
+
+
+def _echo(argument: str) -> str:
+    """A user's argument quoted back: cut short (a 4,000-character argument must not make the
+    reply too long for Telegram) and escaped."""
+    return escape(render.snippet(argument, ECHO_LIMIT))
+
+
 async def tags_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     counts = await asyncio.to_thread(_library(context).engine.tag_counts, TAGS_LIMIT)
     pages = max(1, -(-len(counts) // TAGS_PER_PAGE))
@@ -237,7 +246,7 @@ async def tag_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     notes = await asyncio.to_thread(_library(context).engine.notes_with_tag, name, LIST_LIMIT)
     if not notes:
-        await _reply(update, f"No articles are tagged <i>{escape(name)}</i>. /tags lists the tags.")
+        await _reply(update, f"No articles are tagged <i>{_echo(name)}</i>. /tags lists the tags.")
         return
     await _reply(update, render.render_notes(f"Tagged {name}, newest first", notes))
 
@@ -254,7 +263,7 @@ async def source_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     notes = await asyncio.to_thread(_library(context).engine.notes_from_source, name, LIST_LIMIT)
     if not notes:
-        await _reply(update, f"No source matches <i>{escape(name)}</i>. /sources lists them.")
+        await _reply(update, f"No source matches <i>{_echo(name)}</i>. /sources lists them.")
         return
     await _reply(update, render.render_notes(f"Latest from {notes[0].source}", notes))
 
