@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BOT := $(VENV)/bin/incident-bot
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench index clean
+.PHONY: run test bench bench-scale index clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -24,5 +24,15 @@ test: index
 bench: $(STAMP)
 	$(PY) bench/search_speed.py
 
+# Bench-only engines (bm25s, tantivy) and matplotlib live in the `bench` extra, never the runtime.
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install -q -c requirements.lock -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench-scale: $(BENCH_STAMP)
+	$(PY) bench/incremental.py
+	$(PY) bench/scale.py
+
 clean:
-	rm -rf $(VENV) index/builds index/current
+	rm -rf $(VENV) index/builds index/current index/cache

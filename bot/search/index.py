@@ -10,9 +10,9 @@ import numpy as np
 
 from bot.notes.models import Corpus, Note, Skipped
 from bot.search.bm25 import BM25Matrix
-from bot.search.tokenize import Tokenizer, gather
+from bot.search.tokenize import TermIds, Tokenizer, gather
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: notes.json by column
 # Article-level BM25 counts the title this many times: a headline names what the story is about
 # (measured on bench/questions.jsonl: article@1 0.82 with the title once, 0.855 from four times).
 TITLE_WEIGHT = 4
@@ -78,12 +78,17 @@ def build_index(
     seeds_dir: str,
     tokenizer: Tokenizer | None = None,
     progress: Progress | None = None,
+    tokens: TermIds | None = None,
 ) -> Index:
     """Tokenise every passage and note and compute both BM25 matrices.
 
     A passage is scored as ``title + paragraph`` tokens and an article as ``title + title +
     subtitle + body`` (see ``Index``). All texts are tokenised in one batch (``Tokenizer.many``)
     and both matrices are assembled from that with numpy, never a Python list per document.
+
+    ``tokens``, when given, are those texts already tokenised (in ``note_texts`` order, e.g. from
+    the incremental build cache): its vocabulary may hold terms no text uses, which are dropped,
+    so the index is the same as one tokenised here.
     """
     tokenize = tokenizer or Tokenizer()
     notes = corpus.notes
@@ -104,10 +109,21 @@ def build_index(
             if progress and (n % 50 == 0 or n == len(notes) - 1):
                 progress(n + 1, len(notes))
 
-    batch = tokenize.many(all_texts())
-    terms = tuple(sorted(batch.terms))
+    if tokens is None:
+        batch = tokenize.many(all_texts())
+    else:
+        for _ in all_texts():
+            pass
+        batch = tokens
+        if len(batch.offsets) != len(texts) + 2 * len(notes) + 1:
+            raise ValueError(f"{len(batch.offsets) - 1} tokenised texts for {len(texts) + 2 * len(notes)} texts")
+    # Terms in sorted order; terms no text uses (possible only in given tokens) are left out.
+    used = np.zeros(len(batch.terms), dtype=bool)
+    used[batch.ids] = True
+    kept = [t for t, u in zip(batch.terms, used.tolist()) if u] if not used.all() else list(batch.terms)
+    terms = tuple(sorted(kept))
     vocab = {t: i for i, t in enumerate(terms)}
-    new_id = np.fromiter(map(vocab.__getitem__, batch.terms), dtype=np.int64, count=len(terms))
+    new_id = np.fromiter((vocab.get(t, -1) for t in batch.terms), dtype=np.int64, count=len(batch.terms))
     flat = new_id[batch.ids]
     at = batch.offsets  # text i is flat[at[i]:at[i + 1]]
 
@@ -145,6 +161,13 @@ def build_index(
         seeds_dir=seeds_dir,
         built_at=datetime.now(timezone.utc).replace(microsecond=0),
     )
+
+
+def note_texts(note: Note) -> Iterator[str]:
+    """The texts of a note in the order the index tokenises them: title, subtitle, paragraphs."""
+    yield note.title
+    yield note.subtitle
+    yield from note.paragraphs
 
 
 def _concat(flat: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

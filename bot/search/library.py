@@ -2,6 +2,14 @@
 
 Readers take ``library.engine`` and keep using that object for the whole answer, so a rebuild
 that finishes meanwhile never changes an index under them; the swap is one attribute assignment.
+
+Rebuilds are incremental: parsed and tokenised notes are kept in ``INDEX_DIR/cache/`` (see
+``bot.search.cache``) and only new or changed files are read again.
+
+Another process (the CLI from cron or CI) may rebuild the same ``INDEX_DIR``: ``engine`` looks at
+where ``INDEX_DIR/current`` points at most once every ``RELOAD_CHECK_S`` seconds (one readlink)
+and, when it points at another build, loads that and swaps it in. If it cannot be loaded the old
+index keeps serving and the failure is logged once per build.
 """
 
 from __future__ import annotations
@@ -12,13 +20,26 @@ import time
 from pathlib import Path
 
 from bot.notes.fingerprint import seeds_fingerprint
-from bot.notes.loader import SeedsError, load_corpus
+from bot.notes.loader import SeedsError
+from bot.search.cache import BuildCache, BuildStats
 from bot.search.engine import Engine
 from bot.search.index import Progress, build_index
 from bot.search.results import BuildReport
-from bot.search.store import IndexCorrupt, IndexMissing, load_index, read_manifest, write_index
+from bot.search.store import (
+    BUILDS,
+    IndexCorrupt,
+    IndexMissing,
+    current_target,
+    load_build,
+    load_index,
+    read_manifest,
+    write_index,
+)
 
 log = logging.getLogger(__name__)
+
+# How often ``Library.engine`` looks whether another process put a new build in service.
+RELOAD_CHECK_S = 2.0
 
 
 class RebuildInProgress(Exception):
@@ -35,12 +56,58 @@ class Library:
         self.index_dir = Path(index_dir)
         self._engine: Engine | None = None
         self._building = threading.Lock()
+        self._reloading = threading.Lock()
+        self._serving: str | None = None  # the ``current`` target the engine was loaded from
+        self._failed: str | None = None  # a target that could not be loaded: not tried again
+        self._checked = 0.0
+        self.reload_check_s = RELOAD_CHECK_S
+        self.last_build: BuildStats | None = None  # what the last rebuild reused and parsed
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
             raise IndexMissing("the index has not been opened yet")
+        if time.monotonic() - self._checked >= self.reload_check_s:
+            self.reload_if_changed()
         return self._engine
+
+    def reload_if_changed(self) -> bool:
+        """Load the build ``current`` points at if it is not the one in service. True if swapped.
+
+        Cheap when nothing changed (one readlink). Never raises: a build that cannot be loaded
+        is logged and the index in service stays.
+        """
+        if not self._reloading.acquire(blocking=False):
+            return False  # another thread is checking or loading right now
+        try:
+            self._checked = time.monotonic()
+            if self._engine is None or self.rebuilding:
+                return False
+            try:
+                target = current_target(self.index_dir)
+            except OSError:
+                return False  # no ``current`` (yet, or for a moment): keep serving
+            if target == self._serving or target == self._failed:
+                return False
+            try:
+                engine = Engine(load_build(self.index_dir / target))
+            except Exception as exc:
+                self._failed = target
+                log.error("new index %s in %s cannot be loaded (%s): still serving %s",
+                          target, self.index_dir, exc, self._serving)
+                return False
+            self._engine, self._serving, self._failed = engine, target, None
+            log.info("index in %s changed: now serving %s (%d notes)", self.index_dir, target, len(engine.index.notes))
+            return True
+        finally:
+            self._reloading.release()
+
+    def _load(self) -> Engine:
+        """The engine of the build in service, remembering which build that is."""
+        target = current_target(self.index_dir) if (self.index_dir / "current").is_symlink() else None
+        engine = Engine(load_build(self.index_dir / target) if target else load_index(self.index_dir))
+        self._serving, self._checked = target, time.monotonic()
+        return engine
 
     @property
     def rebuilding(self) -> bool:
@@ -55,10 +122,10 @@ class Library:
                     self.rebuild()
                 except BuildFailed as exc:
                     # The last good index beats none: serve it and say why it is not fresh.
-                    self._engine = Engine(load_index(self.index_dir))
+                    self._engine = self._load()
                     log.warning("rebuild failed (%s): serving the previous index from %s", exc, self.index_dir)
             else:
-                self._engine = Engine(load_index(self.index_dir))
+                self._engine = self._load()
         except (IndexMissing, IndexCorrupt) as exc:
             log.warning("%s: building it from %s", exc, self.seeds_dir)
             self.rebuild()
@@ -77,15 +144,26 @@ class Library:
         try:
             started = time.perf_counter()
             try:
-                fingerprint = seeds_fingerprint(self.seeds_dir) if self.seeds_dir.is_dir() else ""
-                corpus = load_corpus(self.seeds_dir)
+                corpus, tokens, cache, stats = BuildCache.open(self.index_dir).load_corpus(self.seeds_dir)
+                fingerprint = stats.fingerprint  # == seeds_fingerprint(seeds_dir), from the same stats
+                log.info("build: %d note files reused from the cache, %d parsed", stats.reused, stats.parsed)
+                self.last_build = stats
                 if not corpus.notes:
                     raise BuildFailed(f"no notes could be read in {self.seeds_dir}")
                 index = build_index(
-                    corpus, fingerprint=fingerprint, seeds_dir=str(self.seeds_dir), progress=progress
+                    corpus, fingerprint=fingerprint, seeds_dir=str(self.seeds_dir), progress=progress, tokens=tokens
                 )
-                write_index(index, self.index_dir)
-                engine = Engine(load_index(self.index_dir))
+                # The cache is saved while the index is written and loaded (both mostly wait on
+                # fsync); a cache that fails to save is only logged.
+                saver = threading.Thread(target=cache.save, args=(self.index_dir,), name="build-cache-save")
+                if stats.changed:
+                    saver.start()
+                try:
+                    build = write_index(index, self.index_dir)
+                    engine = Engine(load_build(build))
+                finally:
+                    if saver.is_alive():
+                        saver.join()
             except BuildFailed:
                 raise
             except SeedsError as exc:
@@ -95,7 +173,8 @@ class Library:
             except Exception as exc:  # whatever broke, the index in service stays and the caller hears why
                 log.debug("rebuild from %s failed", self.seeds_dir, exc_info=True)
                 raise BuildFailed(f"the build failed: {type(exc).__name__}: {exc}") from exc
-            self._engine = engine
+            self._engine, self._serving, self._failed = engine, str(Path(BUILDS) / build.name), None
+            self._checked = time.monotonic()
             return BuildReport(
                 notes=len(index.notes),
                 passages=len(index.passages),

@@ -77,6 +77,12 @@ def current_build(index_dir: Path) -> Path:
     return link.resolve()
 
 
+def current_target(index_dir: Path) -> str:
+    """Where ``current`` points (``builds/<id>``): one readlink, to tell cheaply whether another
+    process put a new build in service. Raises OSError when there is no ``current``."""
+    return os.readlink(index_dir / CURRENT)
+
+
 def read_manifest(index_dir: Path) -> dict:
     """The manifest of the build in service (format version, fingerprint, counts)."""
     return _manifest_of(current_build(index_dir))
@@ -102,7 +108,14 @@ def _manifest_of(build: Path) -> dict:
 
 def load_index(index_dir: Path) -> Index:
     """Load the build in service, arrays memory-mapped. Checks every file against the manifest."""
-    build = current_build(index_dir)  # resolved once: a swap meanwhile must not mix two builds
+    return load_build(current_build(index_dir))  # resolved once: a swap meanwhile must not mix two builds
+
+
+def load_build(build: Path) -> Index:
+    """Load one build folder, arrays memory-mapped. Checks every file against the manifest."""
+    if not build.is_dir():
+        raise IndexCorrupt(f"{build} is not an index build")
+    build = build.resolve()
     manifest = _manifest_of(build)
     for name, size in manifest["files"].items():
         path = build / name
@@ -110,7 +123,7 @@ def load_index(index_dir: Path) -> Index:
             raise IndexCorrupt(f"{path} is missing or truncated")
     try:
         arrays = {name: np.load(build / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
-        notes = tuple(_note_from_json(n) for n in json.loads((build / "notes.json").read_text("utf-8")))
+        notes = _notes_from_json(json.loads((build / "notes.json").read_bytes()))
         terms = tuple((build / "terms.txt").read_text("utf-8").split("\n")) if manifest["terms"] else ()
         blob = np.memmap(build / "passages.bin", dtype=np.uint8, mode="r") if manifest["blob"] else b""
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -153,8 +166,7 @@ def _write_files(index: Index, folder: Path) -> dict[str, int]:
             os.fsync(fh.fileno())
     _write_synced(folder / "passages.bin", bytes(p.blob))
     _write_synced(folder / "terms.txt", "\n".join(index.terms).encode("utf-8"))
-    notes = [_note_to_json(n) for n in index.notes]
-    _write_synced(folder / "notes.json", json.dumps(notes, ensure_ascii=False).encode("utf-8"))
+    _write_synced(folder / "notes.json", json.dumps(_notes_to_json(index.notes), ensure_ascii=False).encode("utf-8"))
     return {f.name: f.stat().st_size for f in sorted(folder.iterdir())}
 
 
@@ -174,19 +186,33 @@ def _manifest(index: Index, files: dict[str, int]) -> dict:
     }
 
 
-def _note_to_json(note: Note) -> dict:
+def _notes_to_json(notes: tuple[Note, ...]) -> dict:
+    """Notes by column, tags as numbers into one table of distinct tags: loading is one
+    ``json.loads`` of a few long lists and one constructor call per note (format 2)."""
+    tags: dict[Tag, int] = {}
     return {
-        "path": note.path, "title": note.title, "source": note.source, "link": note.link,
-        "date": note.date.isoformat() if note.date else None, "author": note.author,
-        "subtitle": note.subtitle, "tags": [[t.name, t.kind] for t in note.tags],
+        "path": [n.path for n in notes],
+        "title": [n.title for n in notes],
+        "source": [n.source for n in notes],
+        "link": [n.link for n in notes],
+        "date": [n.date.toordinal() if n.date else 0 for n in notes],
+        "author": [n.author for n in notes],
+        "subtitle": [n.subtitle for n in notes],
+        "tags": [[tags.setdefault(t, len(tags)) for t in n.tags] for n in notes],
+        "tag_table": [[t.name, t.kind] for t in tags],
     }
 
 
-def _note_from_json(data: dict) -> Note:
-    return Note(
-        path=data["path"], title=data["title"], source=data["source"], link=data["link"],
-        date=date.fromisoformat(data["date"]) if data["date"] else None, author=data["author"],
-        subtitle=data["subtitle"], tags=tuple(Tag(name, kind) for name, kind in data["tags"]),
+def _notes_from_json(data: dict) -> tuple[Note, ...]:
+    table = [Tag(name, kind) for name, kind in data["tag_table"]]
+    from_ordinal = date.fromordinal
+    columns = [data[k] for k in ("path", "title", "source", "link", "date", "author", "subtitle", "tags")]
+    if len({len(c) for c in columns}) > 1:
+        raise ValueError("notes.json columns differ in length")
+    return tuple(
+        Note(path, title, source, link, from_ordinal(day) if day else None, author, subtitle,
+             tuple(map(table.__getitem__, tag_ids)))
+        for path, title, source, link, day, author, subtitle, tag_ids in zip(*columns)
     )
 
 

@@ -1,0 +1,353 @@
+"""The incremental build cache: each note file parsed and tokenised once, until it changes.
+
+A rebuild stats every note file and reuses the parsed note and its texts' term ids of each file
+whose relative path, size and modification time (ns) are the ones cached; only new and changed
+files are read, parsed and tokenised. Deleted files simply are not looked up again. The texts
+handed to ``build_index`` are then exactly what a full parse and tokenisation would give, so the
+index is identical (tests/test_incremental.py proves it on the real corpus).
+
+The cache lives in ``INDEX_DIR/cache/notes.cache``: one file, written under a temporary name and
+renamed into place, holding a CRC-32 of its payload. A cache that is missing, truncated, damaged,
+from another format, another seeds folder, or another version of the parsing and tokenising code
+is ignored (logged) and the build parses everything: a cache can cost time, never correctness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import pickle
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from bot.notes import loader
+from bot.notes.models import Corpus, Note, Skipped, Tag
+from bot.search.index import note_texts
+from bot.search.tokenize import TermIds, Tokenizer, gather
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = "cache"
+CACHE_FILE = "notes.cache"
+_MAGIC = b"incident-bot build cache 1\n"
+# What decides a note's parse and terms: if any of these sources changes, the cache is dropped.
+_CODE = (
+    *sorted((Path(loader.__file__).parent).glob("*.py")),
+    Path(__file__).with_name("tokenize.py"),
+    Path(__file__).with_name("lexicon.py"),
+    Path(__file__).with_name("index.py"),
+)
+_code_version: str | None = None
+
+
+def code_version() -> str:
+    """Hash of the notes layer's and the tokenizer's source: their output is what is cached."""
+    global _code_version
+    if _code_version is None:
+        digest = hashlib.sha256(_MAGIC)
+        for path in _CODE:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        _code_version = digest.hexdigest()[:16]
+    return _code_version
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    size: int
+    mtime_ns: int
+    note: Note
+    first: int  # the note's first text (its title) in the cache's texts
+
+
+@dataclass
+class BuildStats:
+    """What a cached load did: files reused from the cache and files read afresh."""
+
+    reused: int = 0
+    parsed: int = 0
+    changed: bool = True  # False: the same files as the cache holds, none of them changed
+    fingerprint: str = ""  # bot.notes.fingerprint.seeds_fingerprint of the files stat'ed
+
+
+@dataclass
+class BuildCache:
+    """Parsed notes by relative path, and the term ids of their texts (title, subtitle,
+    paragraphs): text ``i`` is ``terms[ids[offsets[i]:offsets[i + 1]]]``."""
+
+    seeds_dir: str = ""
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    terms: list[str] = field(default_factory=list)
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+
+    # ------------------------------------------------------------------ loading the seeds
+
+    def load_corpus(
+        self, seeds_dir: Path, tokenizer: Tokenizer | None = None, *, workers: int | None = None
+    ) -> tuple[Corpus, TermIds, BuildCache, BuildStats]:
+        """The corpus of ``seeds_dir`` (exactly ``loader.load_corpus``'s), its texts' term ids in
+        ``build_index`` order, and the cache to save for next time."""
+        seeds_dir = Path(seeds_dir)
+        stats = BuildStats()
+        files, skipped = scan(seeds_dir)
+        same_seeds = self.seeds_dir == str(seeds_dir.resolve())
+        keys: list[tuple[int, int] | None] = []
+        fresh: list[tuple[str, str]] = []
+        # The stats taken here are the ones seeds_fingerprint hashes, so it comes for free.
+        digest = hashlib.sha256()
+        for rel, path in files:
+            try:
+                st = os.stat(path)
+                key = (st.st_size, st.st_mtime_ns)
+                digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+            except OSError:
+                key = None
+            keys.append(key)
+            entry = self.entries.get(rel) if same_seeds else None
+            if key is None or entry is None or (entry.size, entry.mtime_ns) != key:
+                fresh.append((rel, path))
+        read = iter(loader._read_all([(rel, Path(path)) for rel, path in fresh], workers or os.cpu_count() or 1))
+        fresh_rel = {rel for rel, _ in fresh}
+
+        notes: list[Note] = []
+        new_entries: dict[str, _Entry] = {}
+        # Where each note's texts come from: ("old", first text in this cache) or ("new", note).
+        sources: list[tuple[bool, int]] = []
+        new_notes: list[Note] = []
+        for (rel, _), key in zip(files, keys):
+            if rel in fresh_rel:
+                result = next(read)
+                stats.parsed += 1
+                if isinstance(result, Skipped):
+                    skipped.append(result)
+                    continue
+                sources.append((False, len(new_notes)))
+                new_notes.append(result)
+                note = result
+            else:
+                entry = self.entries[rel]
+                stats.reused += 1
+                note = entry.note
+                sources.append((True, entry.first))
+            notes.append(note)
+            if key is not None:
+                new_entries[rel] = _Entry(key[0], key[1], note, -1)
+        corpus = Corpus(notes=tuple(notes), skipped=tuple(skipped))
+        stats.fingerprint = digest.hexdigest()[:16]
+        stats.changed = bool(new_notes) or new_entries.keys() != self.entries.keys() or not same_seeds
+
+        tokens = self._tokens(notes, sources, new_notes, tokenizer or Tokenizer())
+        # The next cache holds exactly this corpus: texts in note order, so note n's title is
+        # text first[n], and only the terms these texts use.
+        n_texts = np.fromiter((len(n.paragraphs) + 2 for n in notes), dtype=np.int64, count=len(notes))
+        first = np.concatenate(([0], np.cumsum(n_texts)[:-1])).tolist() if len(notes) else []
+        by_note = {id(n): f for n, f in zip(notes, first)}
+        entries = {rel: _Entry(e.size, e.mtime_ns, e.note, by_note[id(e.note)]) for rel, e in new_entries.items()}
+        used = np.zeros(len(tokens.terms), dtype=bool)
+        used[tokens.ids] = True
+        remap = np.cumsum(used) - 1
+        nxt = BuildCache(
+            seeds_dir=str(seeds_dir.resolve()),
+            entries=entries,
+            terms=[t for t, u in zip(tokens.terms, used.tolist()) if u],
+            ids=remap[tokens.ids].astype(np.int32),
+            offsets=tokens.offsets,
+        )
+        return corpus, tokens, nxt, stats
+
+    def _tokens(
+        self, notes: list[Note], sources: list[tuple[bool, int]], new_notes: list[Note], tokenizer: Tokenizer
+    ) -> TermIds:
+        """Term ids of every note's texts, in order: cached ones gathered, new ones tokenised."""
+        batch = tokenizer.many(t for n in new_notes for t in note_texts(n))
+        # One vocabulary: the cache's terms, then the new batch's terms it lacks.
+        terms = list(self.terms)
+        index = {t: i for i, t in enumerate(terms)}
+        for t in batch.terms:
+            if t not in index:
+                index[t] = len(terms)
+                terms.append(t)
+        batch_to = np.fromiter(map(index.__getitem__, batch.terms), dtype=np.int64, count=len(batch.terms))
+        # All ids in one array: the cache's ids, then the new batch's (renumbered).
+        values = np.concatenate((self.ids.astype(np.int64), batch_to[batch.ids]))
+        base = len(self.ids)
+        new_first = np.concatenate(([0], np.cumsum([len(n.paragraphs) + 2 for n in new_notes])))
+        starts: list[np.ndarray] = []
+        lengths: list[np.ndarray] = []
+        for (old, at), note in zip(sources, notes):
+            k = len(note.paragraphs) + 2
+            if old:
+                bounds = self.offsets[at : at + k + 1]
+            else:
+                f = int(new_first[at])
+                bounds = batch.offsets[f : f + k + 1] + base
+            starts.append(bounds[:-1])
+            lengths.append(np.diff(bounds))
+        start = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
+        length = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
+        ids = gather(values, start, length)
+        offsets = np.concatenate(([0], np.cumsum(length))).astype(np.int64)
+        return TermIds(tuple(terms), ids, offsets)
+
+    # ------------------------------------------------------------------ disk
+
+    @classmethod
+    def open(cls, index_dir: Path, stats: BuildStats | None = None) -> BuildCache:
+        """The cache saved in ``index_dir``, or an empty one when it is missing or unusable."""
+        path = Path(index_dir) / CACHE_DIR / CACHE_FILE
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return cls()
+        except OSError as exc:
+            log.warning("build cache %s unreadable (%s): parsing every note", path, exc)
+            return cls()
+        try:
+            return cls._decode(data)
+        except Exception as exc:  # any damage at all: rebuild from the notes, never fail
+            log.warning("build cache %s ignored (%s): parsing every note", path, exc)
+            return cls()
+
+    def save(self, index_dir: Path) -> None:
+        """Write the cache atomically; a failure is logged, the build it follows stands."""
+        folder = Path(index_dir) / CACHE_DIR
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            payload = self._encode()
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(_MAGIC)
+                    fh.write(_checksum(payload))
+                    fh.write(payload)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, folder / CACHE_FILE)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except Exception as exc:
+            log.warning("could not save the build cache in %s: %s", folder, exc)
+
+    def _encode(self) -> bytes:
+        # Plain tuples of str/int only: quick to pickle, and nothing but builtins to unpickle.
+        records = [(rel, e.size, e.mtime_ns, _note_tuple(e.note), e.first) for rel, e in self.entries.items()]
+        body = {
+            "code": code_version(),
+            "seeds_dir": self.seeds_dir,
+            "entries": records,
+            "terms": "\n".join(self.terms),
+            "ids": np.ascontiguousarray(self.ids, dtype=np.int32).tobytes(),
+            "offsets": np.ascontiguousarray(self.offsets, dtype=np.int64).tobytes(),
+        }
+        return pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def _decode(cls, data: bytes) -> BuildCache:
+        head = len(_MAGIC) + 4
+        if not data.startswith(_MAGIC) or len(data) < head:
+            raise ValueError("not a build cache of this format")
+        payload = data[head:]
+        if _checksum(payload) != data[len(_MAGIC) : head]:
+            raise ValueError("checksum mismatch")
+        body = _SafeUnpickler(io.BytesIO(payload)).load()
+        if body["code"] != code_version():
+            raise ValueError("written by another version of the parser or tokenizer")
+        terms = body["terms"].split("\n") if body["terms"] else []
+        ids = np.frombuffer(body["ids"], dtype=np.int32)
+        offsets = np.frombuffer(body["offsets"], dtype=np.int64)
+        entries = {}
+        tags: dict[tuple[str, str], Tag] = {}
+        for rel, size, mtime_ns, record, first in body["entries"]:
+            note = _note_of(record, tags)
+            if not 0 <= first or first + len(note.paragraphs) + 2 >= len(offsets):
+                raise ValueError(f"bad entry for {rel}")
+            entries[rel] = _Entry(size, mtime_ns, note, first)
+        if len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
+            raise ValueError("bad text offsets")
+        if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= len(terms)):
+            raise ValueError("term ids out of range")
+        return cls(seeds_dir=body["seeds_dir"], entries=entries, terms=terms, ids=ids, offsets=offsets)
+
+
+def scan(seeds_dir: Path) -> tuple[list[tuple[str, str]], list[Skipped]]:
+    """``loader._scan`` with plain strings instead of Path objects (a third of an incremental
+    build's time went into pathlib): the same files in the same order, the same problems."""
+    if not seeds_dir.exists():
+        raise loader.SeedsError(f"seeds folder {seeds_dir} does not exist")
+    if not seeds_dir.is_dir():
+        raise loader.SeedsError(f"seeds folder {seeds_dir} is not a directory")
+    root = str(seeds_dir)
+    files: list[tuple[str, str]] = []
+    problems: list[Skipped] = []
+    visited: set[tuple[int, int]] = set()
+    suffixes = loader.NOTE_SUFFIXES
+    pending = [(root, ".")]
+    while pending:
+        folder, rel_folder = pending.pop()
+        try:
+            st = os.stat(folder)
+            if (st.st_dev, st.st_ino) in visited:
+                continue
+            visited.add((st.st_dev, st.st_ino))
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            problems.append(Skipped(rel_folder, exc.strerror or str(exc)))
+            continue
+        prefix = "" if rel_folder == "." else rel_folder + "/"
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                subfolders.append((entry.path, prefix + name))
+            elif name.lower().endswith(suffixes):
+                files.append((prefix + name, entry.path))
+        # Depth first in scandir order, as loader._walk recurses: it decides which of two
+        # links to one folder is walked.
+        pending.extend(reversed(subfolders))
+    files.sort()
+    problems.sort(key=lambda s: s.path)
+    return files, problems
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    """Builtins only (str, int, bytes, tuples, lists, dicts): never a class, so never code."""
+
+    def find_class(self, module: str, name: str):  # noqa: D401 - pickle API
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a build cache")
+
+
+def _checksum(payload: bytes) -> bytes:
+    """CRC-32: catches a torn or damaged file (it guards against accidents, not attackers; the
+    index folder is as trusted as the index in it, and unpickling admits builtins only)."""
+    return zlib.crc32(payload).to_bytes(4, "big")
+
+
+def _note_tuple(note: Note) -> tuple:
+    return (
+        note.path, note.title, note.source, note.link, note.date.toordinal() if note.date else 0,
+        note.author, note.subtitle, tuple((t.name, t.kind) for t in note.tags), note.paragraphs,
+    )
+
+
+def _note_of(record: tuple, tags: dict[tuple[str, str], Tag]) -> Note:
+    path, title, source, link, day, author, subtitle, note_tags, paragraphs = record
+    return Note(
+        path=path, title=title, source=source, link=link, date=date.fromordinal(day) if day else None,
+        author=author, subtitle=subtitle,
+        tags=tuple(tags.get(t) or tags.setdefault(t, Tag(*t)) for t in map(tuple, note_tags)),
+        paragraphs=tuple(paragraphs),
+    )
