@@ -3,7 +3,9 @@
 Choices worth knowing:
 - Images, their glued captions ("Image: X", "*Source: X*") and image-only paragraphs go.
 - Links keep their text; paragraphs that are nothing but links (ZDNet "Related Coverage",
-  "Related posts" lists, bare URL lists) go, as does JSON-LD and ``<script>`` text.
+  "Related posts" lists, bare URL lists) go, as does JSON-LD.
+- Layout tags (``<p>``, ``<span>``, ``<br>`` …) go; ``<script>`` is kept as text, since articles
+  quote it as the payload they report on (renderers escape it).
 - Code fences are dropped: YARA rules and shell logs joined into one line are unreadable in a
   chat and would drown prose in search.
 - A table row becomes one paragraph, ``Header: cell; Header: cell``, so each row reads alone.
@@ -22,7 +24,6 @@ _DEST = rf"\(\s*<?{_URL}>?{_TITLE}\s*\)"
 _LINKED_IMAGE = re.compile(rf"\[\s*!\[[^\]]*\]{_DEST}\s*\]{_DEST}")
 _IMAGE = re.compile(rf"!\[[^\]]*\]{_DEST}")
 _HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _LINK = re.compile(rf"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]{_DEST}")
 _LOOSE_LINK = re.compile(r"\[([^\[\]]*)\]\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*\)")
 _BROKEN_LINK = re.compile(r"\[([^\[\]]*)\]\((?:[a-z]+:|/|#)\S*", re.IGNORECASE)
@@ -100,7 +101,6 @@ def clean_inline(text: str) -> str:
         text = html.unescape(text)
     if "<" in text:
         text = _AUTOLINK.sub(r"\1", text)
-        text = _SCRIPT.sub(" ", text)
         text = _HTML_TAG.sub(" ", text)
     return normalise_space(text)
 
@@ -122,10 +122,9 @@ def paragraphs(body: str) -> tuple[str, ...]:
 
 
 def _prepare(body: str) -> str:
-    """Whole-body passes that must see across lines: newlines, scripts, images with long titles."""
+    """Whole-body passes that must see across lines: newlines, images with long titles."""
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     body = _INVISIBLE.sub("", body).replace("\xa0", " ")
-    body = _SCRIPT.sub(" ", body)
     body = _LINKED_IMAGE.sub(_IMAGE_MARK, body)
     body = _IMAGE.sub(_IMAGE_MARK, body)
     return _HTML_IMAGE.sub(_IMAGE_MARK, body)
