@@ -28,6 +28,7 @@ from telegram.request import HTTPXRequest
 from bot.chat import health
 from bot.chat.telegram import handlers, redact, webhook
 from bot.chat.telegram.access import Access
+from bot.chat.telegram.ordering import PerChatOrder
 from bot.chat.telegram.resilience import HeartbeatRequest, RetryingRateLimiter
 from bot.chat.telegram.updatelog import LoggingApplication
 from bot.search.library import BuildFailed, Library
@@ -79,7 +80,7 @@ def build_application(settings: Settings, library: Library) -> Application:
                 group_max_rate=settings.rate_limit_group_per_minute,
             )
         )
-        .concurrent_updates(settings.concurrent_updates)
+        .concurrent_updates(PerChatOrder(settings.concurrent_updates))
         .defaults(
             # The answer already names the article; a preview card would repeat it. A question
             # deleted before the answer is sent still gets its answer.
