@@ -61,12 +61,20 @@ class BM25Matrix:
         """BM25Okapi score of every document for a query of term ids (repeats count again)."""
         out = np.zeros(self.n_docs, dtype=np.float64)
         ids, counts = np.unique(np.asarray(query, dtype=np.int64), return_counts=True)
+        indptr, docs, weights = self.indptr, self.docs, self.weights
+        first = True
         for t, c in zip(ids.tolist(), counts.tolist()):
-            lo, hi = self.indptr[t], self.indptr[t + 1]
-            if c == 1:
-                out[self.docs[lo:hi]] += self.weights[lo:hi]
+            lo, hi = int(indptr[t]), int(indptr[t + 1])
+            if lo == hi:
+                continue
+            row = weights[lo:hi] if c == 1 else c * weights[lo:hi]
+            if first:
+                # Every score is still 0 here and 0.0 + w == w exactly: a plain store skips
+                # reading back the (large) rows the add would gather.
+                out[docs[lo:hi]] = row
+                first = False
             else:
-                out[self.docs[lo:hi]] += c * self.weights[lo:hi]
+                out[docs[lo:hi]] += row
         return out
 
     def row(self, term: int) -> tuple[np.ndarray, np.ndarray]:

@@ -122,7 +122,9 @@ def load_build(build: Path) -> Index:
         if not path.is_file() or path.stat().st_size != size:
             raise IndexCorrupt(f"{path} is missing or truncated")
     try:
-        arrays = {name: np.load(build / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+        # Plain ndarray views of the maps: numpy's memmap subclass costs a Python call on every
+        # slice, and a query takes hundreds of slices.
+        arrays = {name: np.asarray(np.load(build / f"{name}.npy", mmap_mode="r")) for name in _ARRAYS}
         notes = _notes_from_json(json.loads((build / "notes.json").read_bytes()))
         terms = tuple((build / "terms.txt").read_text("utf-8").split("\n")) if manifest["terms"] else ()
         blob = np.memmap(build / "passages.bin", dtype=np.uint8, mode="r") if manifest["blob"] else b""
