@@ -178,20 +178,21 @@ class BuildCache:
         # All ids in one array: the cache's ids, then the new batch's (renumbered).
         values = np.concatenate((self.ids.astype(np.int64), batch_to[batch.ids]))
         base = len(self.ids)
-        new_first = np.concatenate(([0], np.cumsum([len(n.paragraphs) + 2 for n in new_notes])))
-        starts: list[np.ndarray] = []
-        lengths: list[np.ndarray] = []
-        for (old, at), note in zip(sources, notes):
-            k = len(note.paragraphs) + 2
-            if old:
-                bounds = self.offsets[at : at + k + 1]
-            else:
-                f = int(new_first[at])
-                bounds = batch.offsets[f : f + k + 1] + base
-            starts.append(bounds[:-1])
-            lengths.append(np.diff(bounds))
-        start = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
-        length = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
+        new_first = np.concatenate(([0], np.cumsum([len(n.paragraphs) + 2 for n in new_notes]))).astype(np.int64)
+        # Text t of the corpus is text ``src[t]`` of the cache (``old[t]``) or of the new batch.
+        k = np.fromiter((len(n.paragraphs) + 2 for n in notes), dtype=np.int64, count=len(notes))
+        from_cache = np.fromiter((o for o, _ in sources), dtype=bool, count=len(sources))
+        at = np.fromiter((a for _, a in sources), dtype=np.int64, count=len(sources))
+        first = np.where(from_cache, at, new_first[np.where(from_cache, 0, at)])
+        note_start = np.concatenate(([0], np.cumsum(k)[:-1])) if len(k) else k
+        src = np.repeat(first - note_start, k) + np.arange(int(k.sum()), dtype=np.int64)
+        old = np.repeat(from_cache, k)
+        new = ~old
+        start = np.empty(len(src), dtype=np.int64)
+        end = np.empty(len(src), dtype=np.int64)
+        start[old], end[old] = self.offsets[src[old]], self.offsets[src[old] + 1]
+        start[new], end[new] = batch.offsets[src[new]] + base, batch.offsets[src[new] + 1] + base
+        length = end - start
         ids = gather(values, start, length)
         offsets = np.concatenate(([0], np.cumsum(length))).astype(np.int64)
         return TermIds(tuple(terms), ids, offsets)
