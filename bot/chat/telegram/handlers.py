@@ -48,6 +48,7 @@ from bot.chat.telegram.keyboards import (
     parse_callback,
     tags_keyboard,
 )
+from bot.search.engine import Engine
 from bot.search.library import BuildFailed, Library, RebuildInProgress
 
 logger = logging.getLogger(__name__)
@@ -85,6 +86,12 @@ ADMIN_COMMANDS = (
 
 def _library(context: ContextTypes.DEFAULT_TYPE) -> Library:
     return context.bot_data[LIBRARY]
+
+
+async def _engine(context: ContextTypes.DEFAULT_TYPE) -> Engine:
+    """The engine in service, taken in a worker thread: taking it may load a newer build."""
+    library = _library(context)
+    return await asyncio.to_thread(lambda: library.engine)
 
 
 def _access(context: ContextTypes.DEFAULT_TYPE) -> Access:
@@ -159,7 +166,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start and /help: what the index holds and three questions it can answer."""
-    engine = _library(context).engine
+    engine = await _engine(context)
     examples = await asyncio.to_thread(engine.example_questions, 3)
     is_admin = _access(context).is_admin(_user_id(update))
     await _reply(update, render.render_help(engine.info, examples, is_admin))
@@ -176,7 +183,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _reply(update, "Ask me about a security incident in plain words — /help shows examples.")
         return
     async with _typing(update, context):
-        answer = await asyncio.to_thread(_library(context).engine.ask, question, TOP)
+        answer = await asyncio.to_thread((await _engine(context)).ask, question, TOP)
     note(hits=len(answer.hits))
     if not answer.hits:
         await _reply(update, render.render_nothing(question, answer.did_you_mean))
@@ -204,7 +211,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = render.render_answer_page(answer, target.page)
         markup = answer_keyboard(target.answer_id, target.page, len(answer.hits))
     elif isinstance(target, TagsPage):
-        counts = await asyncio.to_thread(_library(context).engine.tag_counts, TAGS_LIMIT)
+        counts = await asyncio.to_thread((await _engine(context)).tag_counts, TAGS_LIMIT)
         pages = max(1, -(-len(counts) // TAGS_PER_PAGE))
         if target.page >= pages:
             await query.answer(EXPIRED)
@@ -234,7 +241,7 @@ def _echo(argument: str) -> str:
 
 
 async def tags_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    counts = await asyncio.to_thread(_library(context).engine.tag_counts, TAGS_LIMIT)
+    counts = await asyncio.to_thread((await _engine(context)).tag_counts, TAGS_LIMIT)
     pages = max(1, -(-len(counts) // TAGS_PER_PAGE))
     await _reply(update, render.render_tags(counts, 0, TAGS_PER_PAGE), reply_markup=tags_keyboard(0, pages))
 
@@ -244,7 +251,7 @@ async def tag_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not name:
         await _reply(update, "Which tag? For example <code>/tag ransomware</code>. /tags lists them.")
         return
-    notes = await asyncio.to_thread(_library(context).engine.notes_with_tag, name, LIST_LIMIT)
+    notes = await asyncio.to_thread((await _engine(context)).notes_with_tag, name, LIST_LIMIT)
     if not notes:
         await _reply(update, f"No articles are tagged <i>{_echo(name)}</i>. /tags lists the tags.")
         return
@@ -252,7 +259,7 @@ async def tag_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    stats = await asyncio.to_thread(_library(context).engine.source_stats)
+    stats = await asyncio.to_thread((await _engine(context)).source_stats)
     await _reply(update, render.render_sources(stats))
 
 
@@ -261,7 +268,7 @@ async def source_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not name:
         await _reply(update, "Which source? For example <code>/source zdnet</code>. /sources lists them.")
         return
-    notes = await asyncio.to_thread(_library(context).engine.notes_from_source, name, LIST_LIMIT)
+    notes = await asyncio.to_thread((await _engine(context)).notes_from_source, name, LIST_LIMIT)
     if not notes:
         await _reply(update, f"No source matches <i>{_echo(name)}</i>. /sources lists them.")
         return
@@ -269,7 +276,7 @@ async def source_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def latest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    notes = await asyncio.to_thread(_library(context).engine.latest, LIST_LIMIT)
+    notes = await asyncio.to_thread((await _engine(context)).latest, LIST_LIMIT)
     await _reply(update, render.render_notes("Latest incidents", notes) if notes else "The index is empty.")
 
 
@@ -358,8 +365,7 @@ async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await _refuse_non_admin(update, context, "/stats"):
         return
-    library = _library(context)
-    await _reply(update, render.render_stats(library.engine.info, library.rebuilding))
+    await _reply(update, render.render_stats((await _engine(context)).info, _library(context).rebuilding))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -372,7 +378,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if render.is_blank(query.query):
         await query.answer([], cache_time=5)
         return
-    answer = await asyncio.to_thread(_library(context).engine.ask, query.query, INLINE_TOP)
+    answer = await asyncio.to_thread((await _engine(context)).ask, query.query, INLINE_TOP)
     note(hits=len(answer.hits))
     results = [
         InlineQueryResultArticle(
