@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from itertools import chain, count
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import chain, count
 
 import numpy as np
 import Stemmer
@@ -197,15 +198,16 @@ class Tokenizer:
         """Each word's (start, end, term) in ``text``, for marking matched words.
 
         NFKC may change lengths, so words are found on a per-character fold of the original
-        text that keeps offsets aligned.
+        text that keeps offsets aligned (plain ASCII text only needs lowercasing).
         """
-        folded = "".join(_fold_char(c) for c in text)
+        folded = text.lower().replace("`", "'") if text.isascii() else "".join(map(_fold_char, text))
         for m in _TOKEN.finditer(folded):
             t = self.term(m.group())
             if t is not None:
                 yield m.start(), m.end(), t
 
 
+@lru_cache(maxsize=8192)
 def _fold_char(c: str) -> str:
     """One character -> exactly one character, so offsets stay valid for highlighting."""
     folded = normalize(c)
