@@ -180,7 +180,7 @@ class Ranker:
     def _passages_of(self, note: int, features: _Features) -> list[tuple[int, float]]:
         """The note's passages, best answer first."""
         passages = np.arange(self.first[note], self.first[note + 1])
-        body, cue = features.of(passages)
+        body, cue = features.of(note)
         within = W_BODY * body + W_CUE * cue + W_POSITION / (1.0 + self.passage_position[passages])
         order = np.argsort(-within, kind="stable")
         return [(int(passages[i]), float(within[i])) for i in order.tolist()]
@@ -243,22 +243,33 @@ class _Features:
         self.cue = _cue(question)
         self._titles: dict[int, set[str]] = {}
 
-    def of(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(body coverage, answer cue) for each candidate passage."""
-        body = np.zeros(len(candidates))
-        cue = np.zeros(len(candidates))
-        passages = self.ranker.index.passages
+    def of(self, note: int) -> tuple[np.ndarray, np.ndarray]:
+        """(body coverage, answer cue) for each passage of ``note``."""
+        ranker = self.ranker
+        lo, hi = int(ranker.first[note]), int(ranker.first[note + 1])
         asked = set(self.weights)
-        for i, p in enumerate(candidates.tolist()):
-            text = passages.text(p)
-            title = self._title_terms(int(self.ranker.passage_note[p]))
-            # When the title explains every word, the paragraph that restates them leads.
-            wanted = (asked - title) or asked
-            if wanted:
-                held = wanted.intersection(self.ranker.tokenize(text))
-                body[i] = sum(self.weights[t] for t in held) / sum(self.weights[t] for t in wanted)
-            if self.cue is not None:
-                cue[i] = self._novel(text, asked | title)
+        title = self._title_terms(note)
+        untitled = asked - title
+        # When the title explains every word, the paragraph that restates them leads.
+        wanted = untitled or asked
+        body = np.zeros(hi - lo)
+        if untitled:
+            # Each passage was indexed with its title, so for a word not in the title, being in
+            # the passage's index row means being in its text: no need to read the texts.
+            for term in untitled:
+                docs, _ = ranker.index.passage_bm25.row(ranker.index.vocab[term])
+                start, end = np.searchsorted(docs, (lo, hi))
+                body[docs[start:end] - lo] += self.weights[term]
+        else:
+            for i in range(hi - lo):
+                held = wanted.intersection(ranker.tokenize(ranker.index.passages.text(lo + i)))
+                body[i] = sum(self.weights[t] for t in held)
+        body /= sum(self.weights[t] for t in wanted) or 1.0
+        cue = np.zeros(hi - lo)
+        if self.cue is not None:
+            known = asked | title
+            for i in range(hi - lo):
+                cue[i] = self._novel(ranker.index.passages.text(lo + i), known)
         return body, cue
 
     def _novel(self, text: str, known: set[str]) -> float:
