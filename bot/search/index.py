@@ -22,7 +22,7 @@ TITLE_WEIGHT = 4
 class PassageTable:
     """All passage texts in one UTF-8 blob with offsets, so loading is a memory map, not a parse."""
 
-    blob: bytes | np.ndarray
+    blob: bytes | memoryview
     offsets: np.ndarray  # int64, n + 1
     note: np.ndarray  # int32: which note each passage belongs to
     position: np.ndarray  # int32: paragraph number inside its note
@@ -32,7 +32,7 @@ class PassageTable:
 
     def text(self, i: int) -> str:
         lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
-        return bytes(self.blob[lo:hi]).decode("utf-8")
+        return str(self.blob[lo:hi], "utf-8")
 
     @classmethod
     def from_texts(cls, texts: list[str], note: list[int], position: list[int]) -> PassageTable:
