@@ -205,8 +205,8 @@ class Ranker:
         """The index term an unknown word most likely misspells, or None.
 
         Candidates are the terms of at least two articles within one edit (two for long words;
-        a swap of neighbours counts as one). Among them the one that shares the most articles
-        with the question's other words wins, then the most common: "twich hack leak" is about
+        a swap of neighbours counts as one). Among them the one whose articles most often hold
+        the question's other words wins, then the most common: "twich hack leak" is about
         Twitch, not "twice".
         """
         if len(term) < 5 or not term[0].isalpha() or "." in term:
@@ -227,9 +227,10 @@ class Ranker:
             about[self.index.note_bm25.row(other)[0]] = True
         vocab = self.index.vocab
 
-        def support(candidate: str) -> tuple[int, int]:
+        def support(candidate: str) -> tuple[float, int]:
+            """The share of the candidate's articles that hold another question word."""
             docs = self.index.note_bm25.row(vocab[candidate])[0]
-            return int(about[docs].sum()), len(docs)
+            return float(about[docs].sum()) / len(docs), len(docs)
 
         return max(candidates, key=support)
 
