@@ -35,6 +35,7 @@ from bot.search.library import BuildFailed, Library
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather"
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
@@ -187,7 +188,7 @@ def run_bot(settings: Settings) -> int:
     try:
         username = asyncio.run(_check_token(settings))
     except InvalidToken:
-        _fail("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", token)
+        _fail(TOKEN_REJECTED, token)
         return EXIT_FAILED
     except TelegramError as error:
         _fail(f"cannot reach the Bot API at {settings.telegram_api_base_url}: {error}", token)
@@ -223,7 +224,7 @@ def run_bot(settings: Settings) -> int:
                 allowed_updates=ALLOWED_UPDATES, timeout=POLL_TIMEOUT, bootstrap_retries=3
             )
     except InvalidToken:
-        _fail("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", token)
+        _fail(TOKEN_REJECTED, token)
         return EXIT_FAILED
     except TelegramError as error:
         _fail(f"stopped: {error}", token)
