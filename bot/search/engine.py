@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from datetime import date
 from functools import cached_property
 
-import numpy as np
-
 from bot.notes.models import Note, Tag
 from bot.search.index import Index
+from bot.search.filters import source_matches
 from bot.search.query import Query, parse_query
 from bot.search.ranking import Ranked, Ranker
+from bot.search.retriever import LocalRetriever
 from bot.search.results import Answer, Hit, IndexInfo, SourceStats
 from bot.search.tokenize import Tokenizer
 
@@ -23,7 +23,8 @@ class Engine:
     def __init__(self, index: Index, tokenizer: Tokenizer | None = None) -> None:
         self.index = index
         self.tokenizer = tokenizer or Tokenizer()
-        self.ranker = Ranker(index, self.tokenizer)
+        self.retriever = LocalRetriever(index)
+        self.ranker = Ranker(self.retriever, self.tokenizer)
 
     @cached_property
     def info(self) -> IndexInfo:
@@ -43,20 +44,19 @@ class Engine:
     def ask(self, question: str, top: int = 10) -> Answer:
         """The best passages for ``question``; none when nothing in the notes is relevant."""
         query = parse_query(question)
-        mask = self._note_mask(query) if query.filtered else None
-        ranked = self.ranker.rank(query.text, top=top, note_mask=mask)
+        ranked = self.ranker.rank(query.text, top=top, filters=query if query.filtered else None)
         terms = set(ranked.terms)
         hits = tuple(
             Hit(
                 rank=i + 1,
                 score=score,
-                note=self.index.notes[int(self.index.passages.note[p])],
+                note=self.retriever.note(passage.note),
                 passage=text,
-                position=int(self.index.passages.position[p]),
+                position=passage.position,
                 highlights=tuple((s, e) for s, e, t in self.tokenizer.spans(text) if t in terms),
             )
-            for i, (p, score) in enumerate(ranked.passages)
-            for text in (self.index.passages.text(p),)
+            for i, (passage, score) in enumerate(ranked.passages)
+            for text in (self.retriever.passage_text(passage.passage),)
         )
         return Answer(question=question, hits=hits, did_you_mean=self._did_you_mean(query.text, ranked, hits))
 
@@ -133,34 +133,6 @@ class Engine:
                 examples.append(template.format(tag.name))
         examples += [f"what happened: {note.title}?" for note in self.latest(n)]
         return examples[:n]
-
-    def _note_mask(self, query: Query) -> np.ndarray:
-        notes = self.index.notes
-        keep = np.ones(len(notes), dtype=bool)
-        for i, note in enumerate(notes):
-            if query.source and not source_matches(note, query.source):
-                keep[i] = False
-            elif query.tag and not any(t.name.casefold() == query.tag.casefold() for t in note.tags):
-                keep[i] = False
-            elif query.after and not (note.date and note.date >= query.after):
-                keep[i] = False
-            elif query.before and not (note.date and note.date < query.before):
-                keep[i] = False
-        return keep
-
-
-def source_matches(note: Note, name: str) -> bool:
-    """``zdnet``, ``ZDNet``, ``bleeping`` and ``the record`` all name their source: letters
-    and digits only, matched as a prefix of the source name or of the note's folder."""
-    wanted = _squash(name)
-    if not wanted:
-        return False
-    folder = note.path.split("/", 1)[0] if "/" in note.path else ""
-    return _squash(note.source).startswith(wanted) or (bool(folder) and _squash(folder).startswith(wanted))
-
-
-def _squash(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def _newest(notes: Iterable[Note], limit: int) -> list[Note]:

@@ -1,9 +1,8 @@
 """From a question's words to the passages that answer it.
 
-The first stage is rank-bm25's BM25Okapi over passages (each with its article title), served from
-the precomputed matrix, together with BM25Okapi over whole articles (title weighted up, subtitle, body).
-The passages of the best articles, and the best passages anywhere, are then re-scored with what a
-single paragraph's BM25 cannot see:
+The first stage, asked of a ``Retriever``, is rank-bm25's BM25Okapi over whole articles (title
+weighted up, subtitle, body) and over passages (each with its article title). The passages of the
+best articles are then re-scored with what a single paragraph's BM25 cannot see:
 
 - how well its whole article matches the question;
 - how many of the question's words that the title does not already explain the paragraph holds
@@ -25,9 +24,9 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.search.bm25 import BM25Matrix
-from bot.search.index import Index
 from bot.search.lexicon import QUESTION_WORDS
+from bot.search.query import Query
+from bot.search.retriever import NoteHit, PassageHit, Retriever
 from bot.search.tokenize import Tokenizer
 
 # Weights of the re-scoring, chosen on our own question set (bench/questions.jsonl); the dev set
@@ -69,139 +68,116 @@ class Correction:
 class Ranked:
     """Passage ids with scores, best first, and the query terms that were searched."""
 
-    passages: tuple[tuple[int, float], ...]
+    passages: tuple[tuple[PassageHit, float], ...]
     terms: tuple[str, ...]
     corrections: tuple[Correction, ...] = ()
 
 
 class Ranker:
-    def __init__(self, index: Index, tokenizer: Tokenizer) -> None:
-        self.index = index
+    """Turns a question into ranked passages, asking a ``Retriever`` for everything it reads."""
+
+    def __init__(self, retriever: Retriever, tokenizer: Tokenizer) -> None:
+        self.retriever = retriever
         self.tokenize = tokenizer
-        self.passage_note = np.asarray(index.passages.note)
-        self.passage_position = np.asarray(index.passages.position)
-        n_notes = len(index.notes)
-        self.note_idf = _idf(index.note_bm25, n_notes)
-        self.max_idf = float(np.log(n_notes + 0.5) - np.log(0.5)) if n_notes else 1.0
-        # Passages of note n are the contiguous range first[n]:first[n + 1].
-        self.first = np.searchsorted(self.passage_note, np.arange(n_notes + 1))
-        self._fuzzy_terms: list[str] | None = None
+        self.n_notes = retriever.note_count()
+        self.max_idf = float(np.log(self.n_notes + 0.5) - np.log(0.5)) if self.n_notes else 1.0
 
-    def first_stage(self, ids: list[int]) -> np.ndarray:
-        """rank-bm25's BM25Okapi scores of every passage for these term ids."""
-        return self.index.passage_bm25.scores(ids)
+    def idf(self, term: str) -> float:
+        """Plain idf over articles, never below a small floor: how telling a question word is."""
+        df = self.retriever.note_frequency(term)
+        return max(float(np.log((self.n_notes - df + 0.5) / (df + 0.5))), 0.1)
 
-    def query_ids(self, text: str) -> tuple[list[int], list[str], tuple[Correction, ...], float]:
-        """Term ids for ``text``, correcting unknown words to near index terms.
+    def query_terms(self, text: str) -> tuple[list[str], tuple[Correction, ...], float]:
+        """The index terms of ``text``, unknown words corrected to near index terms.
 
-        Returns ids, the terms searched, the corrections made, and the summed idf of words
-        that are nowhere in the index (they count against relevance).
+        Returns the terms searched, the corrections made, and the summed idf of words that are
+        nowhere in the index (they count against relevance).
         """
-        vocab = self.index.vocab
+        known_to_index = self.retriever.note_frequency
         asking = {m.start(1) for m in _VICTIM_QUESTION.finditer(text)}
         words = [
             (s, e, t)
             for s, e, t in self.tokenize.spans(text)
             if text[s:e].lower() not in QUESTION_WORDS and s not in asking
         ]
-        known = [vocab[t] for _, _, t in words if t in vocab]
-        ids: list[int] = []
+        known = [t for _, _, t in words if known_to_index(t)]
         terms: list[str] = []
         corrections: list[Correction] = []
         missing_idf = 0.0
         for start, end, term in words:
-            if term not in vocab:
+            if not known_to_index(term):
                 fix = self._correct(term, known)
                 if fix is None:
                     missing_idf += self.max_idf
                     continue
                 corrections.append(Correction(start, end, fix))
                 term = fix
-            ids.append(vocab[term])
             terms.append(term)
-        return ids, terms, tuple(corrections), missing_idf
+        return terms, tuple(corrections), missing_idf
 
-    def rank(self, text: str, top: int = 10, note_mask: np.ndarray | None = None) -> Ranked:
+    def rank(self, text: str, top: int = 10, filters: Query | None = None) -> Ranked:
         """Best passages first: the articles in order of how well they match, each article's
         best passage first, then each one's next best, so the first pages show different stories."""
-        ids, terms, corrections, missing_idf = self.query_ids(text)
-        if not ids:
+        terms, corrections, missing_idf = self.query_terms(text)
+        if not terms:
             return Ranked((), tuple(terms), corrections)
-        distinct = np.unique(np.asarray(ids))
-        note_scores = self.index.note_bm25.scores(ids)
-        if note_mask is not None:
-            note_scores = np.where(note_mask, note_scores, -np.inf)
-        if self._relevance(distinct, note_scores, missing_idf) < MIN_RELEVANCE:
+        weights = {t: self.idf(t) for t in terms}
+        notes = self.retriever.top_notes(terms, CANDIDATE_NOTES * 2, filters)
+        if self._relevance(notes[:CANDIDATE_NOTES], weights, missing_idf) < MIN_RELEVANCE:
             return Ranked((), tuple(terms), corrections)
-        passage_scores = self.first_stage(ids)
-        weights = {t: float(self.note_idf[self.index.vocab[t]]) for t in terms}
+        passages = {hit.note: self.retriever.passages_of(hit.note, terms) for hit in notes}
+        articles = self._articles(notes, passages)
         features = _Features(self, text, weights)
-        articles = self._articles(distinct, note_scores, passage_scores)
-        ranked = [self._passages_of(note, features) for note, _ in articles]
-        chosen: list[tuple[int, float]] = []
+        ranked = [self._order(passages[note], features) for note, _ in articles]
+        chosen: list[tuple[PassageHit, float]] = []
         seen_text: set[str] = set()
         for depth in range(max(map(len, ranked), default=0)):
-            for (_, article_score), passages in zip(articles, ranked):
-                if depth < len(passages) and len(chosen) < top:
-                    p, within = passages[depth]
-                    key = _text_key(self.index.passages.text(p))
+            for (_, article_score), in_article in zip(articles, ranked):
+                if depth < len(in_article) and len(chosen) < top:
+                    hit, within = in_article[depth]
+                    key = _text_key(self.retriever.passage_text(hit.passage))
                     if key not in seen_text:
                         seen_text.add(key)
-                        chosen.append((p, article_score + within))
+                        chosen.append((hit, article_score + within))
         return Ranked(tuple(chosen), tuple(terms), corrections)
 
-    def _articles(self, distinct: np.ndarray, note_scores: np.ndarray, passage_scores: np.ndarray) -> list[tuple[int, float]]:
+    def _articles(self, notes: list[NoteHit], passages: dict[int, list[PassageHit]]) -> list[tuple[int, float]]:
         """The best few articles by article-level BM25 plus a share of their best passage's
         BM25, one note per link (an article stored twice is shown once).
 
-        Only articles holding a question word count. Scores are rescaled to 0..1 over them:
-        in a collection of a handful of notes BM25Okapi's idf (and so every score) can be
-        negative, and the order must still hold.
+        Scores are rescaled to 0..1 over the candidates: in a collection of a handful of notes
+        BM25Okapi's idf (and so every score) can be negative, and the order must still hold.
         """
-        holds = np.zeros(len(note_scores), dtype=bool)
-        for term in distinct.tolist():
-            holds[self.index.note_bm25.row(term)[0]] = True
-        usable = holds & np.isfinite(note_scores)
-        k = min(CANDIDATE_NOTES * 2, int(usable.sum()))
-        if not k:
+        if not notes:
             return []
-        top = np.argpartition(-np.where(usable, note_scores, -np.inf), k - 1)[:k]
-        best_passage = np.array([passage_scores[self.first[n] : self.first[n + 1]].max() for n in top])
-        score = _unit(note_scores[top]) + W_PASSAGE * _unit(best_passage)
+        best_passage = np.array([max((p.score for p in passages[n.note]), default=0.0) for n in notes])
+        score = _unit(np.array([n.score for n in notes])) + W_PASSAGE * _unit(best_passage)
         articles: list[tuple[int, float]] = []
         links: set[str] = set()
         for i in np.argsort(-score, kind="stable").tolist():
-            link = self.index.notes[int(top[i])].link
+            link = self.retriever.note(notes[i].note).link
             if link not in links:
                 links.add(link)
-                articles.append((int(top[i]), float(score[i])))
+                articles.append((notes[i].note, float(score[i])))
         return articles[:CANDIDATE_NOTES]
 
-    def _passages_of(self, note: int, features: _Features) -> list[tuple[int, float]]:
-        """The note's passages, best answer first."""
-        passages = np.arange(self.first[note], self.first[note + 1])
-        body, cue = features.of(note)
-        within = W_BODY * body + W_CUE * cue + W_POSITION / (1.0 + self.passage_position[passages])
-        order = np.argsort(-within, kind="stable")
-        return [(int(passages[i]), float(within[i])) for i in order.tolist()]
+    def _order(self, passages: list[PassageHit], features: _Features) -> list[tuple[PassageHit, float]]:
+        """An article's passages, best answer first."""
+        if not passages:
+            return []
+        body, cue = features.of(passages)
+        position = np.array([p.position for p in passages])
+        within = W_BODY * body + W_CUE * cue + W_POSITION / (1.0 + position)
+        return [(passages[i], float(within[i])) for i in np.argsort(-within, kind="stable").tolist()]
 
-    def _relevance(self, distinct: np.ndarray, note_scores: np.ndarray, missing_idf: float) -> float:
+    def _relevance(self, notes: list[NoteHit], weights: dict[str, float], missing_idf: float) -> float:
         """How much of the question the best-matching articles hold: the largest idf-weighted
         share of the question's words found in one of the top articles. Words found nowhere
         count fully against it, so a question about something absent is declined."""
-        k = min(CANDIDATE_NOTES, len(note_scores))
-        top = np.argpartition(-note_scores, k - 1)[:k]
-        top = top[np.isfinite(note_scores[top])]
-        if not len(top):
-            return 0.0
-        weights = self.note_idf[distinct]
-        held = np.zeros(len(top))
-        for term, weight in zip(distinct.tolist(), weights.tolist()):
-            docs, _ = self.index.note_bm25.row(term)
-            held += weight * np.isin(top, docs)
-        return float(held.max()) / (float(weights.sum()) + missing_idf)
+        held = max((sum(weights[t] for t in n.holds) for n in notes), default=0.0)
+        return held / (sum(weights.values()) + missing_idf)
 
-    def _correct(self, term: str, context: list[int]) -> str | None:
+    def _correct(self, term: str, context: list[str]) -> str | None:
         """The index term an unknown word most likely misspells, or None.
 
         Candidates are the terms of at least two articles within one edit (two for long words;
@@ -211,66 +187,47 @@ class Ranker:
         """
         if len(term) < 5 or not term[0].isalpha() or "." in term:
             return None
-        if self._fuzzy_terms is None:
-            df = np.diff(self.index.note_bm25.indptr)
-            self._fuzzy_terms = [t for t, d in zip(self.index.terms, df.tolist()) if d >= 2]
         limit = 1 if len(term) < 8 else 2
-        matches = process.extract(term, self._fuzzy_terms, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        matches = process.extract(
+            term, self.retriever.spelling_candidates(), scorer=OSA.distance, score_cutoff=limit, limit=None
+        )
         if not matches:
             return None
         nearest = min(m[1] for m in matches)
         candidates = [m[0] for m in matches if m[1] == nearest]
         if len(candidates) == 1:
             return candidates[0]
-        about = np.zeros(len(self.index.notes), dtype=bool)
-        for other in context:
-            about[self.index.note_bm25.row(other)[0]] = True
-        vocab = self.index.vocab
-
-        def support(candidate: str) -> tuple[float, int]:
-            """The share of the candidate's articles that hold another question word."""
-            docs = self.index.note_bm25.row(vocab[candidate])[0]
-            return float(about[docs].sum()) / len(docs), len(docs)
-
-        return max(candidates, key=support)
+        return max(candidates, key=lambda c: self.retriever.co_occurrence(c, context))
 
 
 class _Features:
-    """Re-scoring features of candidate passages for one question."""
+    """Re-scoring features of an article's passages for one question."""
 
     def __init__(self, ranker: Ranker, question: str, weights: dict[str, float]) -> None:
         self.ranker = ranker
         self.weights = weights
         self.cue = _cue(question)
-        self._titles: dict[int, set[str]] = {}
 
-    def of(self, note: int) -> tuple[np.ndarray, np.ndarray]:
-        """(body coverage, answer cue) for each passage of ``note``."""
-        ranker = self.ranker
-        lo, hi = int(ranker.first[note]), int(ranker.first[note + 1])
+    def of(self, passages: list[PassageHit]) -> tuple[np.ndarray, np.ndarray]:
+        """(body coverage, answer cue) for each passage of one article."""
+        retriever, tokenize = self.ranker.retriever, self.ranker.tokenize
         asked = set(self.weights)
-        title = self._title_terms(note)
+        title = set(tokenize(retriever.note(passages[0].note).title))
         untitled = asked - title
         # When the title explains every word, the paragraph that restates them leads.
         wanted = untitled or asked
-        body = np.zeros(hi - lo)
-        if untitled:
-            # Each passage was indexed with its title, so for a word not in the title, being in
-            # the passage's index row means being in its text: no need to read the texts.
-            for term in untitled:
-                docs, _ = ranker.index.passage_bm25.row(ranker.index.vocab[term])
-                start, end = np.searchsorted(docs, (lo, hi))
-                body[docs[start:end] - lo] += self.weights[term]
-        else:
-            for i in range(hi - lo):
-                held = wanted.intersection(ranker.tokenize(ranker.index.passages.text(lo + i)))
-                body[i] = sum(self.weights[t] for t in held)
+        body = np.zeros(len(passages))
+        for i, passage in enumerate(passages):
+            # Each passage is indexed with its title, so for a word not in the title, being held
+            # by the passage means being in its text; title words need the text itself.
+            held = wanted & (passage.holds if untitled else set(tokenize(retriever.passage_text(passage.passage))))
+            body[i] = sum(self.weights[t] for t in held)
         body /= sum(self.weights[t] for t in wanted) or 1.0
-        cue = np.zeros(hi - lo)
+        cue = np.zeros(len(passages))
         if self.cue is not None:
             known = asked | title
-            for i in range(hi - lo):
-                cue[i] = self._novel(ranker.index.passages.text(lo + i), known)
+            for i, passage in enumerate(passages):
+                cue[i] = self._novel(retriever.passage_text(passage.passage), known)
         return body, cue
 
     def _novel(self, text: str, known: set[str]) -> float:
@@ -279,11 +236,6 @@ class _Features:
             if not known.issuperset(self.ranker.tokenize(match.group())):
                 return 1.0
         return 0.0
-
-    def _title_terms(self, note: int) -> set[str]:
-        if note not in self._titles:
-            self._titles[note] = set(self.ranker.tokenize(self.ranker.index.notes[note].title))
-        return self._titles[note]
 
 
 def _unit(scores: np.ndarray) -> np.ndarray:
@@ -296,12 +248,6 @@ def _unit(scores: np.ndarray) -> np.ndarray:
 def _text_key(text: str) -> str:
     """Letters and digits of a passage's start: equal for the same paragraph in two notes."""
     return "".join(c for c in text.casefold() if c.isalnum())[:200]
-
-
-def _idf(matrix: BM25Matrix, n_docs: int) -> np.ndarray:
-    """Plain idf per term over the matrix's documents, never below a small floor."""
-    df = np.diff(matrix.indptr).astype(np.float64)
-    return np.maximum(np.log((n_docs - df + 0.5) / (df + 0.5)), 0.1)
 
 
 def _cue(question: str) -> re.Pattern[str] | None:

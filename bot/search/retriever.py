@@ -1,0 +1,155 @@
+"""The first stage behind one small interface, so the ranker never touches index internals.
+
+``Ranker`` asks a ``Retriever`` for the best articles, the passages of an article, and a few
+term statistics; ``LocalRetriever`` answers from this project's own memory-mapped BM25 matrices
+with rank-bm25's exact scores. A search server (OpenSearch, Elasticsearch) would be another
+implementation in its own module: top-k queries instead of matrix rows, nothing else changes
+(see docs/scaling.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from bot.notes.models import Note
+from bot.search.filters import note_matches
+from bot.search.index import Index
+from bot.search.query import Query
+
+
+@dataclass(frozen=True, slots=True)
+class NoteHit:
+    """An article, its article-level BM25 score, and which of the question's terms it holds."""
+
+    note: int
+    score: float
+    holds: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class PassageHit:
+    """A passage of an article, its passage BM25 score (with the title), and the terms it holds
+    (title included: every passage is indexed with its article's title)."""
+
+    passage: int
+    note: int
+    position: int
+    score: float
+    holds: frozenset[str]
+
+
+class Retriever(Protocol):
+    def note_count(self) -> int:
+        """How many articles there are."""
+
+    def note_frequency(self, term: str) -> int:
+        """How many articles hold ``term`` (0 for a term the index does not know)."""
+
+    def spelling_candidates(self) -> Sequence[str]:
+        """The terms a misspelt word may be corrected to: those of at least two articles."""
+
+    def co_occurrence(self, term: str, context: Sequence[str]) -> tuple[float, int]:
+        """The share of ``term``'s articles holding any ``context`` term, and their number."""
+
+    def top_notes(self, terms: Sequence[str], k: int, filters: Query | None = None) -> list[NoteHit]:
+        """Up to ``k`` articles holding a question term, best article-level BM25 first
+        (a repeated term counts again, as in rank-bm25), within ``filters``."""
+
+    def passages_of(self, note: int, terms: Sequence[str]) -> list[PassageHit]:
+        """Every passage of ``note`` in order, scored for ``terms``."""
+
+    def passage_text(self, passage: int) -> str: ...
+
+    def note(self, note: int) -> Note: ...
+
+
+class LocalRetriever:
+    """Answers from an ``Index``: dense scores over the term-major matrices, then top-k."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self._passage_note = np.asarray(index.passages.note)
+        self._position = np.asarray(index.passages.position)
+        # Passages of note n are the contiguous range first[n]:first[n + 1].
+        self._first = np.searchsorted(self._passage_note, np.arange(len(index.notes) + 1))
+        self._df = np.diff(index.note_bm25.indptr)
+        self._candidates: list[str] | None = None
+
+    def note_count(self) -> int:
+        return len(self.index.notes)
+
+    def note_frequency(self, term: str) -> int:
+        term_id = self.index.vocab.get(term)
+        return 0 if term_id is None else int(self._df[term_id])
+
+    def spelling_candidates(self) -> Sequence[str]:
+        if self._candidates is None:
+            self._candidates = [t for t, d in zip(self.index.terms, self._df.tolist()) if d >= 2]
+        return self._candidates
+
+    def co_occurrence(self, term: str, context: Sequence[str]) -> tuple[float, int]:
+        about = np.zeros(len(self.index.notes), dtype=bool)
+        for other in context:
+            about[self._notes_holding(other)] = True
+        docs = self._notes_holding(term)
+        return (float(about[docs].sum()) / len(docs) if len(docs) else 0.0), len(docs)
+
+    def top_notes(self, terms: Sequence[str], k: int, filters: Query | None = None) -> list[NoteHit]:
+        ids = self._ids(terms)
+        distinct = sorted(set(terms) & self.index.vocab.keys())
+        holds = np.zeros(len(self.index.notes), dtype=bool)
+        for term in distinct:
+            holds[self._notes_holding(term)] = True
+        if filters is not None and filters.filtered:
+            holds &= np.fromiter((note_matches(n, filters) for n in self.index.notes), dtype=bool)
+        k = min(k, int(holds.sum()))
+        if not k:
+            return []
+        scores = np.where(holds, self.index.note_bm25.scores(ids), -np.inf)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        held = {t: np.isin(top, self._notes_holding(t)) for t in distinct}
+        return [
+            NoteHit(int(n), float(scores[n]), frozenset(t for t in distinct if held[t][i]))
+            for i, n in enumerate(top.tolist())
+        ]
+
+    def passages_of(self, note: int, terms: Sequence[str]) -> list[PassageHit]:
+        lo, hi = int(self._first[note]), int(self._first[note + 1])
+        scores = np.zeros(hi - lo)
+        holds: list[set[str]] = [set() for _ in range(hi - lo)]
+        counts: dict[str, int] = {}
+        for term in terms:
+            counts[term] = counts.get(term, 0) + 1
+        matrix = self.index.passage_bm25
+        for term in sorted(counts, key=lambda t: self.index.vocab.get(t, -1)):
+            term_id = self.index.vocab.get(term)
+            if term_id is None:
+                continue
+            docs, weights = matrix.row(term_id)
+            start, end = np.searchsorted(docs, (lo, hi))
+            scores[docs[start:end] - lo] += counts[term] * weights[start:end]
+            for i in (docs[start:end] - lo).tolist():
+                holds[i].add(term)
+        return [
+            PassageHit(lo + i, note, int(self._position[lo + i]), float(scores[i]), frozenset(holds[i]))
+            for i in range(hi - lo)
+        ]
+
+    def passage_text(self, passage: int) -> str:
+        return self.index.passages.text(passage)
+
+    def note(self, note: int) -> Note:
+        return self.index.notes[note]
+
+    def _ids(self, terms: Sequence[str]) -> list[int]:
+        vocab = self.index.vocab
+        return [vocab[t] for t in terms if t in vocab]
+
+    def _notes_holding(self, term: str) -> np.ndarray:
+        term_id = self.index.vocab.get(term)
+        return self.index.note_bm25.row(term_id)[0] if term_id is not None else np.empty(0, dtype=np.int64)
