@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from bot.notes.loader import load_corpus
 from bot.search.engine import Engine
 from bot.search.index import build_index
 from bot.search.tokenize import Tokenizer
+from tests.fake_telegram import FakeTelegram
+from seed_notes import write_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -58,3 +61,16 @@ def corpus_index(notes_dir: Path):
 def corpus_engine(corpus_index):
     """An engine over the real corpus, shared by the answer tests."""
     return Engine(corpus_index[0])
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    """A small seeds folder of its own: the LINE note and two more, safe to edit."""
+    return write_seeds(tmp_path / "seeds")
+
+
+@pytest.fixture
+def api() -> Iterable[FakeTelegram]:
+    """A fake Telegram Bot API on 127.0.0.1, recording every call."""
+    with FakeTelegram() as api:
+        yield api

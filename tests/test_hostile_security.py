@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Iterable
-from pathlib import Path
 
 import pytest
 from telegram import Update
@@ -52,12 +50,6 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     library = Library(root / "seeds", root / "index")
     library.open()
     return library
-
-
-@pytest.fixture
-def api() -> Iterable[FakeTelegram]:
-    with FakeTelegram() as api:
-        yield api
 
 
 def play(api: FakeTelegram, library: Library, *updates: dict, settle: float = 0.3) -> list:

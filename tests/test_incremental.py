@@ -93,11 +93,6 @@ def test_ten_changed_notes_of_the_real_corpus_rebuild_to_the_full_index(notes_di
     assert hits and "Quokkaware" in hits[0].passage
 
 
-@pytest.fixture
-def seeds(tmp_path) -> Path:
-    return write_seeds(tmp_path / "seeds")
-
-
 def _cache_file(library: Library) -> Path:
     return library.index_dir / CACHE_DIR / CACHE_FILE
 

@@ -11,14 +11,9 @@ import pytest
 from bot.search import library as library_module
 from bot.search.library import BuildFailed, Library, RebuildInProgress
 from bot.search.store import current_build
-from seed_notes import LINE_LINK, note_text, write_seeds
+from seed_notes import LINE_LINK, note_text
 
 QUESTION = "who was affected in the Taiwan LINE hack?"
-
-
-@pytest.fixture
-def seeds(tmp_path) -> Path:
-    return write_seeds(tmp_path / "seeds")
 
 
 @pytest.fixture

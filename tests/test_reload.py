@@ -10,15 +10,10 @@ import pytest
 
 from bot.search.library import Library
 from bot.search.store import current_build
-from seed_notes import LINE_LINK, note_text, write_seeds
+from seed_notes import LINE_LINK, note_text
 
 QUESTION = "who was affected in the Taiwan LINE hack?"
 SOLARWINDS = "which offices did the SolarWinds hackers breach?"
-
-
-@pytest.fixture
-def seeds(tmp_path) -> Path:
-    return write_seeds(tmp_path / "seeds")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import asyncio
 import logging
 import shutil
 import threading
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +32,6 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     library = Library(root / "seeds", root / "index")
     library.open()
     return library
-
-
-@pytest.fixture
-def api() -> Iterable[FakeTelegram]:
-    with FakeTelegram() as api:
-        yield api
 
 
 class Chat:
