@@ -101,9 +101,11 @@ class LocalRetriever:
     def top_notes(self, terms: Sequence[str], k: int, filters: Query | None = None) -> list[NoteHit]:
         ids = self._ids(terms)
         distinct = sorted(set(terms) & self.index.vocab.keys())
-        holds = np.zeros(len(self.index.notes), dtype=bool)
+        held = {}
         for term in distinct:
-            holds[self._notes_holding(term)] = True
+            held[term] = np.zeros(len(self.index.notes), dtype=bool)
+            held[term][self._notes_holding(term)] = True
+        holds = np.logical_or.reduce(list(held.values())) if held else np.zeros(len(self.index.notes), dtype=bool)
         if filters is not None and filters.filtered:
             holds &= np.fromiter((note_matches(n, filters) for n in self.index.notes), dtype=bool)
         k = min(k, int(holds.sum()))
@@ -112,10 +114,9 @@ class LocalRetriever:
         scores = np.where(holds, self.index.note_bm25.scores(ids), -np.inf)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        held = {t: np.isin(top, self._notes_holding(t)) for t in distinct}
         return [
-            NoteHit(int(n), float(scores[n]), frozenset(t for t in distinct if held[t][i]))
-            for i, n in enumerate(top.tolist())
+            NoteHit(int(n), float(scores[n]), frozenset(t for t in distinct if held[t][n]))
+            for n in top.tolist()
         ]
 
     def passages_of(self, note: int, terms: Sequence[str]) -> list[PassageHit]:
