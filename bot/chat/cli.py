@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.chat.terminal import chat
-from bot.chat.text import brackets, did_you_mean, nothing_found, render_hit, render_notes, render_sources, render_tags
+from bot.chat.text import brackets, did_you_mean, nothing_found, render_hit, render_sources, render_tags
 from bot.search.library import BuildFailed, Library, RebuildInProgress
 from bot.search.results import Answer
 from bot.search.store import IndexCorrupt, IndexMissing, read_manifest

@@ -8,8 +8,8 @@ from datetime import date
 from functools import cached_property
 
 from bot.notes.models import Note, Tag
-from bot.search.index import Index
 from bot.search.filters import source_matches
+from bot.search.index import Index
 from bot.search.query import Query, parse_query
 from bot.search.ranking import Ranked, Ranker
 from bot.search.retriever import LocalRetriever
