@@ -143,6 +143,17 @@ def test_the_line_question_over_the_project_seeds_finds_the_line_article_first(t
     assert code == 0 and json.loads(out)["hits"][0]["link"] == LINE_LINK
 
 
+def test_an_index_given_alone_is_checked_against_the_seeds_it_was_built_from(tmp_path, capsys):
+    seeds = write_seeds(tmp_path / "elsewhere")
+    assert main(["--seeds", str(seeds), "--index", str(tmp_path / "index"), "index", "build"]) == 0
+    built = (tmp_path / "index" / "current").resolve()
+    shutil.copytree(Path(__file__).resolve().parent.parent / "seeds", tmp_path / "seeds")  # ./seeds differs
+    capsys.readouterr()
+    code, out, _ = run(capsys, "--index", str(tmp_path / "index"), "ask", "phishing microsoft 365", "--json")
+    assert code == 0 and json.loads(out)["hits"][0]["link"] == PHISHING_LINK
+    assert (tmp_path / "index" / "current").resolve() == built
+
+
 def _one_clear_line(code: int, out: str, err: str) -> str:
     assert code != 0
     assert "Traceback" not in err and out == ""

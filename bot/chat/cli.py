@@ -37,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings.model_copy(update={"seeds_dir": args.seeds})
     if "index" in args:
         settings = settings.model_copy(update={"index_dir": args.index})
+        if "seeds" not in args and "seeds_dir" not in settings.model_fields_set:
+            settings = _with_seeds_of_index(settings)
     try:
         return args.handler(args, settings)
     except (CliError, BuildFailed, RebuildInProgress, IndexMissing, IndexCorrupt) as exc:
@@ -96,6 +98,16 @@ _HELP = {
     "run": "run the Telegram bot (the terminal chat when no token is set)",
     "health": "exit 0 if the running bot is healthy (webhook: GET /healthz; polling: heartbeat file)",
 }
+
+
+def _with_seeds_of_index(settings: Settings) -> Settings:
+    """``--index DIR`` alone means that index with the seeds it was built from, not ./seeds:
+    checking it against the default folder would rebuild it from the wrong notes."""
+    try:
+        recorded = Path(read_manifest(settings.index_dir)["seeds_dir"])
+    except (IndexMissing, IndexCorrupt):
+        return settings
+    return settings.model_copy(update={"seeds_dir": recorded})
 
 
 def _library(settings: Settings, *, open_index: bool = True) -> Library:
