@@ -10,9 +10,10 @@ import numpy as np
 
 from bot.notes.models import Corpus, Note, Skipped
 from bot.search.bm25 import BM25Matrix
+from bot.search.names import name_shares
 from bot.search.tokenize import TermIds, Tokenizer, gather
 
-FORMAT_VERSION = 2  # 2: notes.json by column
+FORMAT_VERSION = 3  # 2: notes.json by column; 3: name_share
 # Article-level BM25 counts the title this many times: a headline names what the story is about
 # (measured on bench/questions.jsonl: article@1 0.82 with the title once, 0.855 from four times).
 TITLE_WEIGHT = 4
@@ -63,6 +64,7 @@ class Index:
     passages: PassageTable
     passage_bm25: BM25Matrix
     note_bm25: BM25Matrix
+    name_share: np.ndarray  # float32 by term id: how often the notes write it as a name (names.py)
     fingerprint: str
     seeds_dir: str
     built_at: datetime
@@ -157,6 +159,7 @@ def build_index(
         passages=PassageTable.from_texts(texts, owner, position),
         passage_bm25=BM25Matrix.from_flat(*passage_tokens, len(vocab)),
         note_bm25=BM25Matrix.from_flat(*note_tokens, len(vocab)),
+        name_share=name_shares(texts, vocab, tokenize),
         fingerprint=fingerprint,
         seeds_dir=seeds_dir,
         built_at=datetime.now(timezone.utc).replace(microsecond=0),

@@ -151,7 +151,11 @@ class Library:
                 if not corpus.notes:
                     raise BuildFailed(f"no notes could be read in {self.seeds_dir}")
                 index = build_index(
-                    corpus, fingerprint=fingerprint, seeds_dir=str(self.seeds_dir.resolve()), progress=progress, tokens=tokens
+                    corpus,
+                    fingerprint=fingerprint,
+                    seeds_dir=str(self.seeds_dir.resolve()),
+                    progress=progress,
+                    tokens=tokens,
                 )
                 # The cache is saved while the index is written and loaded (both mostly wait on
                 # fsync); a cache that fails to save is only logged.

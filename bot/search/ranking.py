@@ -7,12 +7,14 @@ best articles are then re-scored with what a single paragraph's BM25 cannot see:
 - how well its whole article matches the question;
 - how many of the question's words that the title does not already explain the paragraph holds
   (every paragraph of an article shares the title, so those words can't pick among them);
-- whether it holds the kind of thing asked for and the question did not already say: a number
-  for "how many", a date for "when", a name for "who";
+- whether it holds the kind of thing asked for and the question did not already say: a version
+  for "which versions", a number for "how many", a date for "when", a name for "who";
 - where it stands: a news lead carries the who and what.
 
-A question whose words barely occur in any article is declined, not answered with a random
-passage.
+The best story's answer comes first; its next paragraphs come before a weaker story's best only
+when it clearly leads. A question whose words barely occur in any article is declined, not
+answered with a random passage; a name the articles lack weighs more than an ordinary word,
+which an article may have put in other words.
 """
 
 from __future__ import annotations
@@ -35,12 +37,20 @@ W_PASSAGE = 0.3  # article: best passage's BM25, next to the article's own BM25 
 W_BODY = 1.0  # passage: share of the question's untitled words it holds
 W_CUE = 0.2  # passage: holds a new thing of the asked kind
 W_POSITION = 0.05  # passage: early in the article
+DEPTH_STEP = 0.25  # hits: how far an article's next passage falls behind its best
 CANDIDATE_NOTES = 8
-# A question is declined when no top article holds this idf-weighted share of its words.
-MIN_RELEVANCE = 0.58
+# A question is declined when no top article holds this idf-weighted share of its words
+# (chosen in the middle of the range, 0.60-0.70, that declines as many out-of-scope questions
+# while answering every answerable one of bench/questions.jsonl and ../shared/eval).
+MIN_RELEVANCE = 0.65
+# An ordinary word the article lacks counts this much of its idf against the article; a term
+# written with a capital at least NAME_SHARE of the time (names.py) counts fully.
+W_PARAPHRASED = 0.35
+NAME_SHARE = 0.5
 
 _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|billions?)\b", re.I)
 _DATE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|last (?:week|month|year)|earlier this (?:week|month|year))\b", re.I)
+_VERSION = re.compile(r"\b[vV]?\d+(?:\.\d+)+[a-z]?\b|\b\d+[hH][12]\b")
 _NAME = re.compile(r"\b[A-Z][\w&.-]*[a-z0-9][\w&.-]*\b|\b[A-Z]{2,}\b")
 # "who was affected / hit / targeted": the verb asks for victims, it is not what the story says.
 _VICTIM_QUESTION = re.compile(
@@ -116,8 +126,9 @@ class Ranker:
         return terms, tuple(corrections), missing_idf
 
     def rank(self, text: str, top: int = 10, filters: Query | None = None) -> Ranked:
-        """Best passages first: the articles in order of how well they match, each article's
-        best passage first, then each one's next best, so the first pages show different stories."""
+        """Best passages first: each article's best passage in the order of how well the articles
+        match, with an article's further passages in between once it leads by DEPTH_STEP, so the
+        first pages show the best story's answer and then different stories."""
         terms, corrections, missing_idf = self.query_terms(text)
         if not terms:
             return Ranked((), tuple(terms), corrections)
@@ -129,16 +140,23 @@ class Ranker:
         articles = self._articles(notes, passages)
         features = _Features(self, text, weights)
         ranked = [self._order(passages[note], features) for note, _ in articles]
+        # Each further passage of an article stands DEPTH_STEP lower than the article: a clear
+        # leader shows its next paragraph before a weaker story's best, near-ties alternate.
+        steps = [
+            (article_score - DEPTH_STEP * depth, hit, article_score + within)
+            for (_, article_score), in_article in zip(articles, ranked)
+            for depth, (hit, within) in enumerate(in_article)
+        ]
+        steps.sort(key=lambda step: -step[0])  # stable: ties keep article order, then depth
         chosen: list[tuple[PassageHit, float]] = []
         seen_text: set[str] = set()
-        for depth in range(max(map(len, ranked), default=0)):
-            for (_, article_score), in_article in zip(articles, ranked):
-                if depth < len(in_article) and len(chosen) < top:
-                    hit, within = in_article[depth]
-                    key = _text_key(self.retriever.passage_text(hit.passage))
-                    if key not in seen_text:
-                        seen_text.add(key)
-                        chosen.append((hit, article_score + within))
+        for _, hit, score in steps:
+            key = _text_key(self.retriever.passage_text(hit.passage))
+            if key not in seen_text:
+                seen_text.add(key)
+                chosen.append((hit, score))
+                if len(chosen) == top:
+                    break
         return Ranked(tuple(chosen), tuple(terms), corrections)
 
     def _articles(self, notes: list[NoteHit], passages: dict[int, list[PassageHit]]) -> list[tuple[int, float]]:
@@ -171,11 +189,21 @@ class Ranker:
         return [(passages[i], float(within[i])) for i in np.argsort(-within, kind="stable").tolist()]
 
     def _relevance(self, notes: list[NoteHit], weights: dict[str, float], missing_idf: float) -> float:
-        """How much of the question the best-matching articles hold: the largest idf-weighted
-        share of the question's words found in one of the top articles. Words found nowhere
-        count fully against it, so a question about something absent is declined."""
-        held = max((sum(weights[t] for t in n.holds) for n in notes), default=0.0)
-        return held / (sum(weights.values()) + missing_idf)
+        """How much of the question the best-matching article holds: the largest idf-weighted
+        share of the question's words found in one of the top articles.
+
+        Words found nowhere count fully against it, so a question about something absent is
+        declined. So does a name the article lacks; an ordinary word it lacks counts only
+        W_PARAPHRASED, since articles often say it in other words ("spit out", "stopgap")."""
+        name = self.retriever.name_share
+        against = {t: w if name(t) >= NAME_SHARE else W_PARAPHRASED * w for t, w in weights.items()}
+        best = 0.0
+        for note in notes:
+            held = sum(weights[t] for t in note.holds)
+            lacking = sum(w for t, w in against.items() if t not in note.holds)
+            if held:
+                best = max(best, held / (held + lacking + missing_idf))
+        return best
 
     def _correct(self, term: str, context: list[str]) -> str | None:
         """The index term an unknown word most likely misspells, or None.
@@ -251,10 +279,13 @@ def _text_key(text: str) -> str:
 
 
 def _cue(question: str) -> re.Pattern[str] | None:
-    """What an answer to this kind of question contains: a number, a date, victims, a name."""
+    """What an answer to this kind of question contains: a version, a number, a date, victims,
+    a name."""
     q = question.casefold()
     if _VICTIM_QUESTION.search(q):
         return _VICTIMS
+    if re.search(r"\b(?:which|what) (?:[\w.-]+ ){0,2}(?:versions?|releases?|updates?|builds?|firmware)\b", q):
+        return _VERSION
     if re.search(r"\bhow (?:many|much|long|big|large)\b|\bnumber of\b|\bwhat (?:percentage|share)\b", q):
         return _NUMBER
     if re.search(r"\bwhen\b|\bwhat (?:date|day|year|month|time)\b|\bhow long ago\b", q):

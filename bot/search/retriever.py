@@ -49,6 +49,9 @@ class Retriever(Protocol):
     def note_frequency(self, term: str) -> int:
         """How many articles hold ``term`` (0 for a term the index does not know)."""
 
+    def name_share(self, term: str) -> float:
+        """How often the notes write ``term`` as a name, 0..1 (1 when unknown or rarely seen)."""
+
     def spelling_candidates(self) -> Sequence[str]:
         """The terms a misspelt word may be corrected to: those of at least two articles."""
 
@@ -85,6 +88,10 @@ class LocalRetriever:
     def note_frequency(self, term: str) -> int:
         term_id = self.index.vocab.get(term)
         return 0 if term_id is None else int(self._df[term_id])
+
+    def name_share(self, term: str) -> float:
+        term_id = self.index.vocab.get(term)
+        return 1.0 if term_id is None else float(self.index.name_share[term_id])
 
     def spelling_candidates(self) -> Sequence[str]:
         if self._candidates is None:

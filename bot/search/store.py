@@ -27,7 +27,7 @@ MANIFEST = "manifest.json"
 _ARRAYS = (
     "passage_offsets", "passage_note", "passage_position",
     "passage_indptr", "passage_docs", "passage_weights",
-    "note_indptr", "note_docs", "note_weights",
+    "note_indptr", "note_docs", "note_weights", "name_share",
 )
 _KEEP_BUILDS = 2
 
@@ -131,7 +131,7 @@ def load_build(build: Path) -> Index:
         blob = memoryview(np.memmap(build / "passages.bin", dtype=np.uint8, mode="r")) if manifest["blob"] else b""
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorrupt(f"cannot read {build}: {exc}") from exc
-    if len(terms) != manifest["terms"] or len(notes) != manifest["notes"]:
+    if len(terms) != manifest["terms"] or len(notes) != manifest["notes"] or len(arrays["name_share"]) != len(terms):
         raise IndexCorrupt(f"{build} does not match its manifest")
     return Index(
         notes=notes,
@@ -143,6 +143,7 @@ def load_build(build: Path) -> Index:
         ),
         passage_bm25=_matrix(arrays, "passage", manifest["passages"]),
         note_bm25=_matrix(arrays, "note", manifest["notes"]),
+        name_share=arrays["name_share"],
         fingerprint=manifest["fingerprint"],
         seeds_dir=manifest["seeds_dir"],
         built_at=datetime.fromisoformat(manifest["built_at"]),
@@ -161,6 +162,7 @@ def _write_files(index: Index, folder: Path) -> dict[str, int]:
         "passage_offsets": p.offsets, "passage_note": p.note, "passage_position": p.position,
         "passage_indptr": pm.indptr, "passage_docs": pm.docs, "passage_weights": pm.weights,
         "note_indptr": nm.indptr, "note_docs": nm.docs, "note_weights": nm.weights,
+        "name_share": index.name_share,
     }
     for name, array in arrays.items():
         with open(folder / f"{name}.npy", "wb") as fh:
