@@ -18,7 +18,7 @@ from bot.search.tokenize import Tokenizer
 
 # A word right after a lowercase letter, comma or semicolon and one space: inside a sentence,
 # where a capital means a name and not the start of the sentence.
-_MID_SENTENCE_WORD = re.compile(r"(?<=[a-z,;] )[A-Za-z][\w'’.-]*\w|(?<=[a-z,;] )[A-Za-z]")
+_MID_SENTENCE_WORD = re.compile(r"(?<=[a-z,;] )[A-Za-z][\w'’-]*")
 
 
 def name_shares(texts: Iterable[str], vocab: Mapping[str, int], tokenize: Tokenizer) -> np.ndarray:
