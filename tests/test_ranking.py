@@ -171,3 +171,13 @@ def test_filters_keep_only_matching_articles():
 def test_a_collection_of_one_note_still_answers():
     e = Engine(build_index(Corpus((LINE,), ()), fingerprint="t", seeds_dir="t"))
     assert e.ask("LINE politicians hacked").hits[0].note.link == LINE.link
+
+
+def test_the_answer_marks_the_sentence_holding_most_of_the_question():
+    story = note(
+        "Police arrest ransomware suspects in Ukraine",
+        ["Police acted on Monday after a long probe. Officers detained 12 suspects of the gang in Kyiv."],
+    )
+    hit = engine(story).ask("how many suspects were detained in Kyiv?").hits[0]
+    assert hit.sentence is not None
+    assert hit.passage[hit.sentence[0] : hit.sentence[1]] == "Officers detained 12 suspects of the gang in Kyiv."

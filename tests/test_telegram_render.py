@@ -33,8 +33,13 @@ def note(title: str = "LINE accounts hacked", link: str = "https://therecord.med
     )
 
 
-def hit(passage: str, spans: tuple[tuple[int, int], ...] = (), title: str = "LINE accounts hacked") -> Hit:
-    return Hit(rank=1, score=1.0, note=note(title), passage=passage, position=0, highlights=spans)
+def hit(
+    passage: str,
+    spans: tuple[tuple[int, int], ...] = (),
+    title: str = "LINE accounts hacked",
+    sentence: tuple[int, int] | None = None,
+) -> Hit:
+    return Hit(rank=1, score=1.0, note=note(title), passage=passage, position=0, highlights=spans, sentence=sentence)
 
 
 class Balance(HTMLParser):
@@ -97,6 +102,16 @@ def test_highlight_spans_are_bold_and_merged() -> None:
     assert render.highlight("abcdef", [(0, 3), (2, 5), (10, 12), (4, 4)]) == "<b>abcde</b>f"
 
 
+def test_the_best_sentence_is_underlined_with_its_words_still_bold() -> None:
+    passage = "LINE is popular in Taiwan. Over 100 politicians had their LINE accounts hacked."
+    text = render.render_hit(hit(passage, ((0, 4), (58, 62)), sentence=(27, len(passage))))
+    assert "<b>LINE</b> is popular in Taiwan. <u>Over 100 politicians had their <b>LINE</b> accounts hacked.</u>" in text
+
+
+def test_a_word_crossing_the_sentence_edge_is_bold_on_both_sides() -> None:
+    assert render.highlight("ab cd", [(0, 5)], sentence=(3, 5)) == "<b>ab </b><u><b>cd</b></u>"
+
+
 def test_message_has_title_meta_and_link() -> None:
     text = render.render_hit(hit("The LINE accounts were hacked.", ((4, 8),)))
     assert text.startswith("<b>LINE accounts hacked</b>")
@@ -127,9 +142,10 @@ def test_one_endless_word_and_emoji_still_fit() -> None:
     passage=st.text(min_size=0, max_size=6000),
     spans=st.lists(st.tuples(st.integers(-5, 6000), st.integers(-5, 6000)), max_size=20),
     title=st.text(max_size=300),
+    sentence=st.none() | st.tuples(st.integers(-5, 6000), st.integers(-5, 6000)),
 )
-def test_any_hit_renders_to_valid_html_within_limit(passage: str, spans: list, title: str) -> None:
-    text = render.render_hit(hit(passage, tuple(spans), title=title))
+def test_any_hit_renders_to_valid_html_within_limit(passage: str, spans: list, title: str, sentence) -> None:
+    text = render.render_hit(hit(passage, tuple(spans), title=title, sentence=sentence))
     assert render.telegram_length(text) <= render.MAX_MESSAGE
     assert_valid_html(text)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import cached_property
 
@@ -14,6 +14,7 @@ from bot.search.query import Query, parse_query
 from bot.search.ranking import Ranked, Ranker
 from bot.search.retriever import LocalRetriever
 from bot.search.results import Answer, Hit, IndexInfo, SourceStats
+from bot.search.sentences import best_sentence
 from bot.search.tokenize import Tokenizer
 
 
@@ -45,22 +46,25 @@ class Engine:
         """The best passages for ``question``; none when nothing in the notes is relevant."""
         query = parse_query(question)
         ranked = self.ranker.rank(query.text, top=top, filters=query if query.filtered else None)
-        terms = set(ranked.terms)
-        hits = tuple(
-            Hit(
-                rank=i + 1,
-                score=score,
-                note=self.retriever.note(passage.note),
-                passage=text,
-                position=passage.position,
-                highlights=tuple((s, e) for s, e, t in self.tokenizer.spans(text) if t in terms),
+        weights = {t: self.ranker.idf(t) for t in set(ranked.terms)}
+        hits = []
+        for i, (passage, score) in enumerate(ranked.passages):
+            text = self.retriever.passage_text(passage.passage)
+            matched = [(s, e, t) for s, e, t in self.tokenizer.spans(text) if t in weights]
+            hits.append(
+                Hit(
+                    rank=i + 1,
+                    score=score,
+                    note=self.retriever.note(passage.note),
+                    passage=text,
+                    position=passage.position,
+                    highlights=tuple((s, e) for s, e, _ in matched),
+                    sentence=best_sentence(text, matched, weights),
+                )
             )
-            for i, (passage, score) in enumerate(ranked.passages)
-            for text in (self.retriever.passage_text(passage.passage),)
-        )
-        return Answer(question=question, hits=hits, did_you_mean=self._did_you_mean(query.text, ranked, hits))
+        return Answer(question=question, hits=tuple(hits), did_you_mean=self._did_you_mean(query.text, ranked, hits))
 
-    def _did_you_mean(self, text: str, ranked: Ranked, hits: tuple[Hit, ...]) -> str | None:
+    def _did_you_mean(self, text: str, ranked: Ranked, hits: Sequence[Hit]) -> str | None:
         """The question respelt with each corrected word as the notes spell it."""
         if not ranked.corrections or not hits:
             return None

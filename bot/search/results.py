@@ -13,7 +13,8 @@ class Hit:
     """One answer candidate: a passage, the note it belongs to, and where the question's words are.
 
     ``highlights`` are ``(start, end)`` character spans in ``passage`` whose words match the
-    question, so a renderer can mark them without knowing how matching works.
+    question, so a renderer can mark them without knowing how matching works; ``sentence`` is the
+    span of the sentence holding most of the question, when the passage has several.
     """
 
     rank: int
@@ -22,6 +23,7 @@ class Hit:
     passage: str
     position: int
     highlights: tuple[tuple[int, int], ...] = ()
+    sentence: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

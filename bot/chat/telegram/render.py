@@ -33,8 +33,23 @@ def is_blank(text: str) -> bool:
     return not _INVISIBLE.sub("", text).strip()
 
 
-def highlight(passage: str, spans: Iterable[tuple[int, int]]) -> str:
-    """Escape ``passage`` and wrap each span in ``<b>``; overlapping or bad spans are merged or dropped."""
+def highlight(passage: str, spans: Iterable[tuple[int, int]], sentence: tuple[int, int] | None = None) -> str:
+    """Escape ``passage``, wrap each span in ``<b>`` and ``sentence`` in ``<u>``; overlapping or
+    bad spans are merged or dropped, and a span crossing the sentence's edge is split there."""
+    spans = list(spans)
+    if sentence is None:
+        return _bold(passage, spans)
+    start, end = max(0, sentence[0]), min(len(passage), sentence[1])
+    if start >= end:
+        return _bold(passage, spans)
+
+    def part(lo: int, hi: int) -> str:
+        return _bold(passage[lo:hi], [(a - lo, b - lo) for a, b in spans])
+
+    return f"{part(0, start)}<u>{part(start, end)}</u>{part(end, len(passage))}"
+
+
+def _bold(passage: str, spans: Iterable[tuple[int, int]]) -> str:
     cleaned: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         start, end = max(0, start), min(len(passage), end)
@@ -69,18 +84,20 @@ def _longest_fit(candidates: Sequence[int], render_prefix: Callable[[int], str],
     return best
 
 
-def fit_passage(passage: str, spans: Sequence[tuple[int, int]], budget: int) -> str:
+def fit_passage(
+    passage: str, spans: Sequence[tuple[int, int]], budget: int, sentence: tuple[int, int] | None = None
+) -> str:
     """The highlighted passage, cut at a sentence boundary with "…" so it fits ``budget``.
 
     Without a sentence end that fits, it is cut between words, and only an endless word is cut
     inside. The plain text is cut, then marked up: a tag or an entity is never split.
     """
-    full = highlight(passage, spans)
+    full = highlight(passage, spans, sentence)
     if telegram_length(full) <= budget:
         return full
 
     def render_prefix(cut: int) -> str:
-        return highlight(passage[:cut].rstrip(), spans) + ELLIPSIS
+        return highlight(passage[:cut].rstrip(), spans, sentence) + ELLIPSIS
 
     sentence_ends = [m.start() + len(m.group().rstrip()) for m in _SENTENCE_END.finditer(passage)]
     word_ends = [m.start() for m in re.finditer(r"\s+", passage) if m.start() > 0]
@@ -111,13 +128,14 @@ def _frame(note: Note, did_you_mean: str | None, limit: int) -> tuple[str, str]:
 
 
 def render_hit(hit: Hit, did_you_mean: str | None = None) -> str:
-    """One hit as a message: title bold, highlighted passage, source · date · author, link."""
+    """One hit as a message: title bold, the passage with the question's words bold and its best
+    sentence underlined, source · date · author, link."""
     for limit in (1000, 200, 40):  # shrink absurd titles or links until the passage has room
         head, tail = _frame(hit.note, did_you_mean, limit)
         budget = MAX_MESSAGE - telegram_length(head + tail)
         if budget >= 500:
             break
-    return head + fit_passage(hit.passage, hit.highlights, budget) + tail
+    return head + fit_passage(hit.passage, hit.highlights, budget, hit.sentence) + tail
 
 
 def render_answer_page(answer: Answer, page: int) -> str:
