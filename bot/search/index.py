@@ -140,6 +140,9 @@ def build_index(
         flat,
         [(at[title][passage_note], title_len[passage_note]), (at[paragraph], at[paragraph + 1] - at[paragraph])],
     )
+    paragraph_counts = np.bincount(
+        gather(flat, at[paragraph], at[paragraph + 1] - at[paragraph]), minlength=len(vocab)
+    )
     # Article: title + title + subtitle + body (its paragraphs are one contiguous run of texts).
     body_end = body + n_paragraphs
     note_tokens = _concat(
@@ -159,7 +162,7 @@ def build_index(
         passages=PassageTable.from_texts(texts, owner, position),
         passage_bm25=BM25Matrix.from_flat(*passage_tokens, len(vocab)),
         note_bm25=BM25Matrix.from_flat(*note_tokens, len(vocab)),
-        name_share=name_shares(texts, vocab, tokenize),
+        name_share=name_shares(texts, paragraph_counts, vocab, tokenize),
         fingerprint=fingerprint,
         seeds_dir=seeds_dir,
         built_at=datetime.now(timezone.utc).replace(microsecond=0),

@@ -3,7 +3,7 @@
 A question is about its names (LINE, REvil, Colonial Pipeline); its ordinary words (spit out,
 flavour, stopgap) are often paraphrased by the article that answers it. Deciding whether a
 question is answered at all must tell the two apart, and the notes' own spelling does: "Telegram"
-is written with a capital 99% of the time mid-sentence, "blacklist" never.
+is written with a capital almost every time, "blacklist" never.
 """
 
 from __future__ import annotations
@@ -16,25 +16,26 @@ import numpy as np
 
 from bot.search.tokenize import Tokenizer
 
-# A word right after a lowercase letter, comma or semicolon and one space: inside a sentence,
-# where a capital means a name and not the start of the sentence.
-_MID_SENTENCE_WORD = re.compile(r"(?<=[a-z,;] )[A-Za-z][\w'’-]*")
+# A capitalised word right after a lowercase letter, comma or semicolon and one space: inside a
+# sentence, where a capital means a name and not the start of the sentence.
+_MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z,;] )[A-Z][\w'’-]*")
 
 
-def name_shares(texts: Iterable[str], vocab: Mapping[str, int], tokenize: Tokenizer) -> np.ndarray:
-    """For each term of ``vocab``, the share of its mid-sentence occurrences written with a
-    capital (float32, by term id), counting one sighting half each way: a term seen once is
-    0.25 or 0.75, and one never seen mid-sentence 0.5, which reads as a name (names.py's users
-    treat 0.5 and up as names, the cautious side)."""
-    forms = Counter(_MID_SENTENCE_WORD.findall("\n".join(texts)))
+def name_shares(
+    texts: Iterable[str], occurrences: np.ndarray, vocab: Mapping[str, int], tokenize: Tokenizer
+) -> np.ndarray:
+    """For each term of ``vocab``, the share of its ``occurrences`` in ``texts`` that are capitalised
+    inside a sentence (float32, by term id). One sighting counts half each way, so a term the
+    texts never hold is 0.5, which reads as a name: the cautious side (ranking treats 0.5 and up
+    as names). A name's sentence-initial uses count as ordinary, so names land near 0.8-1, words
+    near 0. Numbers, versions and years have no capital to tell by and are as specific as
+    names: they count as names."""
     capital = np.zeros(len(vocab), dtype=np.float64)
-    seen = np.zeros(len(vocab), dtype=np.float64)
-    for form, count in forms.items():
+    for form, count in Counter(_MID_SENTENCE_CAPITAL.findall("\n".join(texts))).items():
         terms = tokenize(form)
-        if len(terms) != 1 or terms[0] not in vocab:
-            continue
-        term_id = vocab[terms[0]]
-        seen[term_id] += count
-        if form[0].isupper():
-            capital[term_id] += count
-    return ((capital + 0.5) / (seen + 1.0)).astype(np.float32)
+        if len(terms) == 1 and terms[0] in vocab:
+            capital[vocab[terms[0]]] += count
+    seen = np.maximum(occurrences[: len(vocab)].astype(np.float64), capital)
+    share = ((capital + 0.5) / (seen + 1.0)).astype(np.float32)
+    share[[i for t, i in vocab.items() if t[:1].isdigit()]] = 1.0
+    return share

@@ -39,9 +39,9 @@ W_CUE = 0.2  # passage: holds a new thing of the asked kind
 W_POSITION = 0.05  # passage: early in the article
 DEPTH_STEP = 0.25  # hits: how far an article's next passage falls behind its best
 CANDIDATE_NOTES = 8
-# A question is declined when no top article holds this idf-weighted share of its words
-# (chosen in the middle of the range, 0.60-0.70, that declines as many out-of-scope questions
-# while answering every answerable one of bench/questions.jsonl and ../shared/eval).
+# A question is declined when no top article holds this idf-weighted share of its words: the
+# middle of the range, 0.60-0.70, in which every answerable question of bench/questions.jsonl and
+# ../shared/eval is still answered (higher declines more out-of-scope ones, and answerable ones).
 MIN_RELEVANCE = 0.65
 # An ordinary word the article lacks counts this much of its idf against the article; a term
 # written with a capital at least NAME_SHARE of the time (names.py) counts fully.
