@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -19,10 +19,11 @@ from bot.search.tokenize import Tokenizer
 # A capitalised word right after a lowercase letter, comma or semicolon and one space: inside a
 # sentence, where a capital means a name and not the start of the sentence.
 _MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z,;] )[A-Z][\w'’-]*")
+_CHUNK = 10_000  # texts per scan
 
 
 def name_shares(
-    texts: Iterable[str], occurrences: np.ndarray, vocab: Mapping[str, int], tokenize: Tokenizer
+    texts: Sequence[str], occurrences: np.ndarray, vocab: Mapping[str, int], tokenize: Tokenizer
 ) -> np.ndarray:
     """For each term of ``vocab``, the share of its ``occurrences`` in ``texts`` that are capitalised
     inside a sentence (float32, by term id). One sighting counts half each way, so a term the
@@ -30,12 +31,15 @@ def name_shares(
     as names). A name's sentence-initial uses count as ordinary, so names land near 0.8-1, words
     near 0. Numbers, versions and years have no capital to tell by and are as specific as
     names: they count as names."""
+    forms: Counter[str] = Counter()
+    for start in range(0, len(texts), _CHUNK):  # a few MB at a time, not a copy of the whole corpus
+        forms.update(_MID_SENTENCE_CAPITAL.findall("\n".join(texts[start : start + _CHUNK])))
     capital = np.zeros(len(vocab), dtype=np.float64)
-    for form, count in Counter(_MID_SENTENCE_CAPITAL.findall("\n".join(texts))).items():
+    for form, count in forms.items():
         terms = tokenize(form)
         if len(terms) == 1 and terms[0] in vocab:
             capital[vocab[terms[0]]] += count
-    seen = np.maximum(occurrences[: len(vocab)].astype(np.float64), capital)
+    seen = np.maximum(occurrences.astype(np.float64), capital)
     share = ((capital + 0.5) / (seen + 1.0)).astype(np.float32)
     share[[i for t, i in vocab.items() if t[:1].isdigit()]] = 1.0
     return share
