@@ -7,6 +7,7 @@ from typing import TextIO
 
 from bot.chat.text import (
     ansi_bold,
+    ansi_underline,
     brackets,
     did_you_mean,
     nothing_found,
@@ -35,7 +36,7 @@ def chat(library: Library, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdou
             import readline  # noqa: F401  (enables editing and history for input())
         except ImportError:
             pass
-    mark = ansi_bold if stdout.isatty() else brackets
+    mark, underline = (ansi_bold, ansi_underline) if stdout.isatty() else (brackets, None)
     info = library.engine.info
     print(f"incident-bot: {info.notes} notes from {info.sources} sources. {HELP}", file=stdout)
     pending: list = []
@@ -48,7 +49,7 @@ def chat(library: Library, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdou
         engine = library.engine
         if text in {"", "n"}:
             if pending:
-                print(render_hit(pending.pop(0), total, mark), file=stdout)
+                print(render_hit(pending.pop(0), total, mark, underline), file=stdout)
             else:
                 print("No more passages for that question. Ask another.", file=stdout)
             continue
@@ -78,7 +79,7 @@ def chat(library: Library, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdou
                 print(did_you_mean(answer), file=stdout)
             total = len(answer.hits)
             pending = list(answer.hits[1:])
-            print(render_hit(answer.hits[0], total, mark), file=stdout)
+            print(render_hit(answer.hits[0], total, mark, underline), file=stdout)
 
 
 def _read(stdin: TextIO, stdout: TextIO, interactive: bool) -> str | None:

@@ -12,15 +12,38 @@ Mark = Callable[[str], str]
 
 
 def ansi_bold(text: str) -> str:
-    return f"\x1b[1m{text}\x1b[0m"
+    return f"\x1b[1m{text}\x1b[22m"  # ends bold only: an underline around it goes on
+
+
+def ansi_underline(text: str) -> str:
+    return f"\x1b[4m{text}\x1b[24m"
 
 
 def brackets(text: str) -> str:
     return f"[{text}]"
 
 
-def marked(text: str, spans: tuple[tuple[int, int], ...], mark: Mark) -> str:
-    """``text`` with each span passed through ``mark``."""
+def marked(
+    text: str,
+    spans: tuple[tuple[int, int], ...],
+    mark: Mark,
+    sentence: tuple[int, int] | None = None,
+    underline: Mark | None = None,
+) -> str:
+    """``text`` with each span passed through ``mark``, and ``sentence`` through ``underline``
+    when both are given (a span crossing the sentence's edge is marked on both sides)."""
+    if sentence is None or underline is None:
+        return _marked(text, spans, mark)
+    lo, hi = sentence
+
+    def part(a: int, b: int) -> str:
+        inside = tuple((max(s, a) - a, min(e, b) - a) for s, e in spans if s < b and e > a)
+        return _marked(text[a:b], inside, mark)
+
+    return part(0, lo) + underline(part(lo, hi)) + part(hi, len(text))
+
+
+def _marked(text: str, spans: tuple[tuple[int, int], ...], mark: Mark) -> str:
     out, last = [], 0
     for start, end in spans:
         out += [text[last:start], mark(text[start:end])]
@@ -37,12 +60,14 @@ def byline(note: Note) -> str:
     return " · ".join(p for p in (note.source, day(note.date), note.author) if p)
 
 
-def render_hit(hit: Hit, total: int, mark: Mark = brackets) -> str:
+def render_hit(hit: Hit, total: int, mark: Mark = brackets, underline: Mark | None = None) -> str:
+    """One hit for a terminal: the question's words through ``mark``, the best sentence through
+    ``underline`` (None leaves it plain, as piped output should be)."""
     return "\n".join(
         [
             f"{hit.rank}/{total}  {mark(hit.note.title)}",
             "",
-            marked(hit.passage, hit.highlights, mark),
+            marked(hit.passage, hit.highlights, mark, hit.sentence, underline),
             "",
             byline(hit.note),
             hit.note.link,
