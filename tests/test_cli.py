@@ -154,6 +154,13 @@ def test_an_index_given_alone_is_checked_against_the_seeds_it_was_built_from(tmp
     assert (tmp_path / "index" / "current").resolve() == built
 
 
+def test_run_without_a_token_or_a_terminal_says_how_to_ask_instead(capsys, monkeypatch):
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    line = _one_clear_line(*run(capsys, "run", stdin="who was affected?\n", monkeypatch=monkeypatch))
+    assert "TELEGRAM_BOT_TOKEN" in line and "@BotFather" in line and "incident-bot ask -" in line
+    assert "Opening the terminal chat" not in line
+
+
 def _one_clear_line(code: int, out: str, err: str) -> str:
     assert code != 0
     assert "Traceback" not in err and out == ""

@@ -228,13 +228,18 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value().strip():
-        print(
+        missing = (
             "No TELEGRAM_BOT_TOKEN set: get one from @BotFather in Telegram and put it in .env "
-            "(TELEGRAM_BOT_TOKEN=...). Opening the terminal chat on the same engine instead.",
-            file=sys.stderr,
+            "(TELEGRAM_BOT_TOKEN=...)."
         )
-        if not sys.stdin.isatty():
+        if not sys.stdin.isatty():  # a service without its token must fail, not chat with nobody
+            print(
+                f"{missing} No terminal to chat on either: `incident-bot ask -` answers questions "
+                "from standard input.",
+                file=sys.stderr,
+            )
             return 2
+        print(f"{missing} Opening the terminal chat on the same engine instead.", file=sys.stderr)
         return chat(_library(settings))
     from bot.chat.telegram.app import run_bot
 
