@@ -46,11 +46,10 @@ class Engine:
         """The best passages for ``question``; none when nothing in the notes is relevant."""
         query = parse_query(question)
         ranked = self.ranker.rank(query.text, top=top, filters=query if query.filtered else None)
-        weights = {t: self.ranker.idf(t) for t in set(ranked.terms)}
         hits = []
         for i, (passage, score) in enumerate(ranked.passages):
             text = self.retriever.passage_text(passage.passage)
-            matched = [(s, e, t) for s, e, t in self.tokenizer.spans(text) if t in weights]
+            matched = [(s, e, t) for s, e, t in self.tokenizer.spans(text) if t in ranked.weights]
             hits.append(
                 Hit(
                     rank=i + 1,
@@ -59,7 +58,7 @@ class Engine:
                     passage=text,
                     position=passage.position,
                     highlights=tuple((s, e) for s, e, _ in matched),
-                    sentence=best_sentence(text, matched, weights),
+                    sentence=best_sentence(text, matched, ranked.weights),
                 )
             )
         return Answer(question=question, hits=tuple(hits), did_you_mean=self._did_you_mean(query.text, ranked, hits))

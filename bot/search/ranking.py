@@ -20,6 +20,7 @@ which an article may have put in other words.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,10 +77,11 @@ class Correction:
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
-    """Passage ids with scores, best first, and the query terms that were searched."""
+    """Passage ids with scores, best first, and the query terms that were searched with the idf
+    each weighs (what a renderer needs to find the sentence holding most of the question)."""
 
     passages: tuple[tuple[PassageHit, float], ...]
-    terms: tuple[str, ...]
+    weights: Mapping[str, float]
     corrections: tuple[Correction, ...] = ()
 
 
@@ -130,12 +132,12 @@ class Ranker:
         match, with an article's further passages in between once it leads by DEPTH_STEP, so the
         first pages show the best story's answer and then different stories."""
         terms, corrections, missing_idf = self.query_terms(text)
-        if not terms:
-            return Ranked((), tuple(terms), corrections)
         weights = {t: self.idf(t) for t in terms}
+        if not terms:
+            return Ranked((), weights, corrections)
         notes = self.retriever.top_notes(terms, CANDIDATE_NOTES * 2, filters)
         if self._relevance(notes[:CANDIDATE_NOTES], weights, missing_idf) < MIN_RELEVANCE:
-            return Ranked((), tuple(terms), corrections)
+            return Ranked((), weights, corrections)
         passages = {hit.note: self.retriever.passages_of(hit.note, terms) for hit in notes}
         articles = self._articles(notes, passages)
         features = _Features(self, text, weights)
@@ -157,7 +159,7 @@ class Ranker:
                 chosen.append((hit, score))
                 if len(chosen) == top:
                     break
-        return Ranked(tuple(chosen), tuple(terms), corrections)
+        return Ranked(tuple(chosen), weights, corrections)
 
     def _articles(self, notes: list[NoteHit], passages: dict[int, list[PassageHit]]) -> list[tuple[int, float]]:
         """The best few articles by article-level BM25 plus a share of their best passage's
