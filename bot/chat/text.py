@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from bot.search.results import Answer, Hit, SourceStats
@@ -34,13 +34,28 @@ def marked(
     when both are given (a span crossing the sentence's edge is marked on both sides)."""
     if sentence is None or underline is None:
         return _marked(text, spans, mark)
-    lo, hi = sentence
+    return around_sentence(text, spans, sentence, lambda part, inside: _marked(part, inside, mark), underline)
+
+
+def around_sentence(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    sentence: tuple[int, int],
+    mark_words: Callable[[str, tuple[tuple[int, int], ...]], str],
+    wrap: Mark,
+) -> str:
+    """``text`` in three parts, each through ``mark_words`` with the spans inside it (cut at its
+    edges): before ``sentence``, the sentence itself through ``wrap``, and after. For the
+    terminal and for Telegram alike; a sentence outside the text leaves it unwrapped."""
+    lo, hi = max(0, sentence[0]), min(len(text), sentence[1])
+    if lo >= hi:
+        return mark_words(text, tuple(spans))
 
     def part(a: int, b: int) -> str:
         inside = tuple((max(s, a) - a, min(e, b) - a) for s, e in spans if s < b and e > a)
-        return _marked(text[a:b], inside, mark)
+        return mark_words(text[a:b], inside)
 
-    return part(0, lo) + underline(part(lo, hi)) + part(hi, len(text))
+    return part(0, lo) + wrap(part(lo, hi)) + part(hi, len(text))
 
 
 def _marked(text: str, spans: tuple[tuple[int, int], ...], mark: Mark) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from html import escape
 
+from bot.chat.text import around_sentence
 from bot.notes.models import Note, Tag
 from bot.search.results import Answer, Hit, IndexInfo, SourceStats
 
@@ -36,17 +37,9 @@ def is_blank(text: str) -> bool:
 def highlight(passage: str, spans: Iterable[tuple[int, int]], sentence: tuple[int, int] | None = None) -> str:
     """Escape ``passage``, wrap each span in ``<b>`` and ``sentence`` in ``<u>``; overlapping or
     bad spans are merged or dropped, and a span crossing the sentence's edge is split there."""
-    spans = list(spans)
     if sentence is None:
         return _bold(passage, spans)
-    start, end = max(0, sentence[0]), min(len(passage), sentence[1])
-    if start >= end:
-        return _bold(passage, spans)
-
-    def part(lo: int, hi: int) -> str:
-        return _bold(passage[lo:hi], [(a - lo, b - lo) for a, b in spans])
-
-    return f"{part(0, start)}<u>{part(start, end)}</u>{part(end, len(passage))}"
+    return around_sentence(passage, list(spans), sentence, _bold, lambda text: f"<u>{text}</u>")
 
 
 def _bold(passage: str, spans: Iterable[tuple[int, int]]) -> str:
