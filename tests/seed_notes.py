@@ -67,3 +67,16 @@ def write_seeds(folder: Path) -> Path:
     (folder / "zdnet" / "Colonial-Pipeline.md").write_text(PIPELINE, "utf-8")
     (folder / "bleepingcomputer" / "Microsoft-365-phishing.md").write_text(PHISHING, "utf-8")
     return folder
+
+
+def add_solarwinds_note(folder: Path) -> None:
+    """A fourth note, for tests of what happens when the seeds change."""
+    (folder / "therecord" / "SolarWinds.md").write_text(
+        note_text(
+            "SolarWinds hackers breached US attorneys' offices",
+            ["The SolarWinds hackers had access to email accounts at 27 US Attorney offices."],
+            source="The Record",
+            link="https://therecord.media/solarwinds-doj/",
+        ),
+        "utf-8",
+    )

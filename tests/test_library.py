@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 
 from bot.search import library as library_module
 from bot.search.library import BuildFailed, Library, RebuildInProgress
 from bot.search.store import current_build
-from seed_notes import LINE_LINK, note_text
+from seed_notes import LINE_LINK, add_solarwinds_note
 
 QUESTION = "who was affected in the Taiwan LINE hack?"
 
@@ -25,18 +24,6 @@ def opened(seeds, tmp_path) -> Library:
 
 def _answers(library: Library) -> list[tuple[str, str, float]]:
     return [(h.note.link, h.passage, h.score) for h in library.engine.ask(QUESTION, top=5).hits]
-
-
-def _add_note(seeds: Path) -> None:
-    (seeds / "therecord" / "SolarWinds.md").write_text(
-        note_text(
-            "SolarWinds hackers breached US attorneys' offices",
-            ["The SolarWinds hackers had access to email accounts at 27 US Attorney offices."],
-            source="The Record",
-            link="https://therecord.media/solarwinds-doj/",
-        ),
-        "utf-8",
-    )
 
 
 def test_open_builds_the_index_when_none_exists(seeds, tmp_path):
@@ -58,7 +45,7 @@ def test_open_loads_an_up_to_date_index_without_building(opened, monkeypatch):
 
 
 def test_open_rebuilds_when_a_note_was_added_to_the_seeds(opened):
-    _add_note(opened.seeds_dir)
+    add_solarwinds_note(opened.seeds_dir)
     restarted = Library(opened.seeds_dir, opened.index_dir)
     assert restarted.is_stale()
     engine = restarted.open()

@@ -10,7 +10,7 @@ import pytest
 
 from bot.search.library import Library
 from bot.search.store import current_build
-from seed_notes import LINE_LINK, note_text
+from seed_notes import LINE_LINK, add_solarwinds_note
 
 QUESTION = "who was affected in the Taiwan LINE hack?"
 SOLARWINDS = "which offices did the SolarWinds hackers breach?"
@@ -24,18 +24,6 @@ def bot(seeds, tmp_path) -> Library:
     return library
 
 
-def _add_note(seeds: Path) -> None:
-    (seeds / "therecord" / "SolarWinds.md").write_text(
-        note_text(
-            "SolarWinds hackers breached US attorneys' offices",
-            ["The SolarWinds hackers had access to email accounts at 27 US Attorney offices."],
-            source="The Record",
-            link="https://therecord.media/solarwinds-doj/",
-        ),
-        "utf-8",
-    )
-
-
 def _cli_rebuild(seeds: Path, index_dir: Path) -> None:
     """What `incident-bot index build` run from cron does: its own Library, its own process."""
     Library(seeds, index_dir).rebuild()
@@ -45,7 +33,7 @@ def test_the_bot_serves_an_index_the_cli_rebuilt_without_a_restart(bot, seeds):
     bot.reload_check_s = 0.0
     old = bot.engine
     assert old.info.notes == 3
-    _add_note(seeds)
+    add_solarwinds_note(seeds)
     _cli_rebuild(seeds, bot.index_dir)
     new = bot.engine
     assert new is not old and new.info.notes == 4
@@ -59,7 +47,7 @@ def test_the_check_runs_at_most_once_per_interval(bot, seeds, monkeypatch):
     bot.reload_check_s = 3600.0
     bot.reload_if_changed()  # just checked
     old = bot.engine
-    _add_note(seeds)
+    add_solarwinds_note(seeds)
     _cli_rebuild(seeds, bot.index_dir)
     assert bot.engine is old  # not looked at again yet
     calls = []
@@ -75,7 +63,7 @@ def test_the_check_runs_at_most_once_per_interval(bot, seeds, monkeypatch):
 def test_a_new_build_that_cannot_be_loaded_keeps_the_old_index_and_is_logged_once(bot, seeds, caplog):
     bot.reload_check_s = 0.0
     old = bot.engine
-    _add_note(seeds)
+    add_solarwinds_note(seeds)
     _cli_rebuild(seeds, bot.index_dir)
     broken = current_build(bot.index_dir)
     (broken / "passage_docs.npy").write_bytes(b"truncated")
@@ -97,7 +85,7 @@ def test_a_missing_current_link_keeps_serving(bot):
 
 def test_its_own_rebuild_is_not_loaded_twice(bot, seeds, monkeypatch):
     bot.reload_check_s = 0.0
-    _add_note(seeds)
+    add_solarwinds_note(seeds)
     bot.rebuild()
     engine = bot.engine
     loads = []
@@ -121,7 +109,7 @@ def test_many_threads_asking_during_a_swap_all_get_answers(bot, seeds):
     for t in threads:
         t.start()
     try:
-        _add_note(seeds)
+        add_solarwinds_note(seeds)
         _cli_rebuild(seeds, bot.index_dir)
     finally:
         stop.set()
