@@ -15,12 +15,12 @@ from html import escape
 from bot.chat.text import around_sentence
 from bot.notes.models import Note, Tag
 from bot.search.results import Answer, Hit, IndexInfo, SourceStats
+from bot.search.sentences import sentence_spans
 
 MAX_MESSAGE = 4096
 ELLIPSIS = "…"
 FILTER_SYNTAX = "source:zdnet  tag:ransomware  after:2021-10-01  before:2021-12-31"
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+")
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 
 
@@ -92,7 +92,7 @@ def fit_passage(
     def render_prefix(cut: int) -> str:
         return highlight(passage[:cut].rstrip(), spans, sentence) + ELLIPSIS
 
-    sentence_ends = [m.start() + len(m.group().rstrip()) for m in _SENTENCE_END.finditer(passage)]
+    sentence_ends = [end for _, end in sentence_spans(passage)]
     word_ends = [m.start() for m in re.finditer(r"\s+", passage) if m.start() > 0]
     by_sentence = _longest_fit(sentence_ends, render_prefix, budget)
     if by_sentence and telegram_length(by_sentence) >= budget // 2:  # not a stub of a long text
