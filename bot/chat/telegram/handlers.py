@@ -212,7 +212,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         markup = answer_keyboard(target.answer_id, target.page, len(answer.hits))
     elif isinstance(target, TagsPage):
         counts = await asyncio.to_thread((await _engine(context)).tag_counts, TAGS_LIMIT)
-        pages = max(1, -(-len(counts) // TAGS_PER_PAGE))
+        pages = render.page_count(len(counts), TAGS_PER_PAGE)
         if target.page >= pages:
             await query.answer(EXPIRED)
             return
@@ -242,7 +242,7 @@ def _echo(argument: str) -> str:
 
 async def tags_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     counts = await asyncio.to_thread((await _engine(context)).tag_counts, TAGS_LIMIT)
-    pages = max(1, -(-len(counts) // TAGS_PER_PAGE))
+    pages = render.page_count(len(counts), TAGS_PER_PAGE)
     await _reply(update, render.render_tags(counts, 0, TAGS_PER_PAGE), reply_markup=tags_keyboard(0, pages))
 
 

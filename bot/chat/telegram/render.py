@@ -168,9 +168,14 @@ def render_help(info: IndexInfo, examples: Sequence[str], is_admin: bool) -> str
     return _join_within(lines)
 
 
+def page_count(items: int, per_page: int) -> int:
+    """How many pages ``items`` fill: at least one, which says there are none."""
+    return max(1, -(-items // per_page))
+
+
 def render_tags(counts: Sequence[tuple[Tag, int]], page: int, per_page: int) -> str:
     """One page of the most used tags with their counts."""
-    pages = max(1, -(-len(counts) // per_page))
+    pages = page_count(len(counts), per_page)
     chunk = counts[page * per_page : (page + 1) * per_page]
     if not chunk:
         return "No tags in the index yet."
