@@ -1,0 +1,75 @@
+"""Choosing among one article's passages: which paragraph answers the question best.
+
+Every passage of an article shares the article's title, so a paragraph's own BM25 says little
+about which of them answers. A passage is scored instead by:
+
+- how many of the question's words that the title does not already explain it holds;
+- whether it holds the kind of thing asked for and the question did not already say: a version
+  for "which versions", a number for "how many", a date for "when", a name for "who";
+- where it stands: a news lead carries the who and what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from bot.search.answer_types import answer_cue
+from bot.search.retriever import PassageHit, Retriever
+from bot.search.tokenize import Tokenizer
+
+# Weights of the re-scoring, chosen on our own question set (bench/questions.jsonl); the dev set
+# in ../shared/eval is the check they were not tuned on.
+W_BODY = 1.0  # passage: share of the question's untitled words it holds
+W_CUE = 0.2  # passage: holds a new thing of the asked kind
+W_POSITION = 0.05  # passage: early in the article
+
+
+class PassageChooser:
+    """Orders the passages of an article for one question."""
+
+    def __init__(self, retriever: Retriever, tokenizer: Tokenizer, question: str, weights: Mapping[str, float]) -> None:
+        self.retriever = retriever
+        self.tokenize = tokenizer
+        self.weights = weights
+        self.cue = answer_cue(question)
+
+    def order(self, passages: Sequence[PassageHit]) -> list[tuple[PassageHit, float]]:
+        """An article's passages, best answer first, each with its score within the article."""
+        if not passages:
+            return []
+        body, cue = self._features(passages)
+        position = np.array([p.position for p in passages])
+        within = W_BODY * body + W_CUE * cue + W_POSITION / (1.0 + position)
+        return [(passages[i], float(within[i])) for i in np.argsort(-within, kind="stable").tolist()]
+
+    def _features(self, passages: Sequence[PassageHit]) -> tuple[np.ndarray, np.ndarray]:
+        """(body coverage, answer cue) for each passage of one article."""
+        retriever, tokenize = self.retriever, self.tokenize
+        asked = set(self.weights)
+        title = set(tokenize(retriever.note(passages[0].note).title))
+        untitled = asked - title
+        # When the title explains every word, the paragraph that restates them leads.
+        wanted = untitled or asked
+        body = np.zeros(len(passages))
+        for i, passage in enumerate(passages):
+            # Each passage is indexed with its title, so for a word not in the title, being held
+            # by the passage means being in its text; title words need the text itself.
+            held = wanted & (passage.holds if untitled else set(tokenize(retriever.passage_text(passage.passage))))
+            body[i] = sum(self.weights[t] for t in held)
+        body /= sum(self.weights[t] for t in wanted) or 1.0
+        cue = np.zeros(len(passages))
+        if self.cue is not None:
+            known = asked | title
+            for i, passage in enumerate(passages):
+                cue[i] = self._novel(retriever.passage_text(passage.passage), known)
+        return body, cue
+
+    def _novel(self, text: str, known: set[str]) -> float:
+        """1 when the passage holds something of the asked kind that the question and title lack."""
+        assert self.cue is not None
+        for match in self.cue.finditer(text):
+            if not known.issuperset(self.tokenize(match.group())):
+                return 1.0
+        return 0.0
