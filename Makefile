@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BOT := $(VENV)/bin/incident-bot
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-scale index clean
+.PHONY: run test lint bench bench-scale index clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ run: index
 
 test: index
 	$(PY) -m pytest -q
+
+# Settings in pyproject.toml: ruff over the whole tree, mypy strict over bot/.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(PY) bench/search_speed.py

@@ -126,7 +126,7 @@ def main() -> None:
     print(f"  {'incremental median / max':<40} {results['incremental_median_s']:>8.2f} s / "
           f"{results['incremental_max_s']:.2f} s   {verdict} (target <= {TARGET_S:g} s)")
     if "identical_to_full_build" in results:
-        print(f"  {'identical to a full build':<40} {str(results['identical_to_full_build']):>8}")
+        print(f"  {'identical to a full build':<40} {results['identical_to_full_build']!s:>8}")
     out = args.out or RESULTS / f"incremental-{datetime.now():%Y%m%dT%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n", "utf-8")

@@ -294,7 +294,6 @@ def main() -> None:
 
 def compare_rank_bm25(notes, index_dir: Path, questions: list[str], n: int) -> dict:
     """rank-bm25 over the same passage tokens (title + paragraph, as tests/conftest.py builds them)."""
-    import numpy as np
     from rank_bm25 import BM25Okapi
 
     from bot.search.store import load_index

@@ -11,8 +11,8 @@ from bot.notes.loader import load_corpus
 from bot.search.engine import Engine
 from bot.search.index import build_index
 from bot.search.tokenize import Tokenizer
-from tests.fake_telegram import FakeTelegram
 from seed_notes import write_seeds
+from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.notes.models import Corpus
 from bot.notes.loader import load_corpus
+from bot.notes.models import Corpus
 
 pytestmark = pytest.mark.corpus
 _PLACEHOLDER_DATE = re.compile(r"^\+ Date: (Unknown|None|1969-12-31.*|)\s*$", re.MULTILINE)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 
@@ -40,9 +40,9 @@ def test_parse_date_returns_none_for_placeholders_and_nonsense(text: str) -> Non
 
 
 def test_date_of_accepts_yaml_datetime_date_and_string() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    assert date_of(datetime(1628, 8, 10, 12, tzinfo=timezone.utc)) == date(1628, 8, 10)
+    assert date_of(datetime(1628, 8, 10, 12, tzinfo=UTC)) == date(1628, 8, 10)
     assert date_of(date(2020, 1, 2)) == date(2020, 1, 2)
     assert date_of("2014-07-08T00:00:00Z") == date(2014, 7, 8)
     assert date_of(None) is None

@@ -96,7 +96,7 @@ def check_heartbeat(path: Path, max_age: float, now: float | None = None) -> tup
 def check_http(url: str, timeout: float = 5.0) -> tuple[bool, str]:
     """(healthy, one line) from ``GET url`` (the webhook server's /healthz)."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - our own URL
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             data = json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as exc:
         return False, f"unhealthy: {url} answered {exc.code}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from bot.search.results import Answer, Hit, SourceStats
 from bot.notes.models import Note, Tag
+from bot.search.results import Answer, Hit, SourceStats
 
 Mark = Callable[[str], str]
 

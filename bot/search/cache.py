@@ -268,7 +268,7 @@ class BuildCache:
         tags: dict[tuple[str, str], Tag] = {}
         for rel, size, mtime_ns, record, first in body["entries"]:
             note = _note_of(record, tags)
-            if not 0 <= first or first + len(note.paragraphs) + 2 >= len(offsets):
+            if first < 0 or first + len(note.paragraphs) + 2 >= len(offsets):
                 raise ValueError(f"bad entry for {rel}")
             entries[rel] = _Entry(size, mtime_ns, note, first)
         if len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
@@ -327,7 +327,7 @@ def scan(seeds_dir: Path) -> tuple[list[tuple[str, str]], list[Skipped]]:
 class _SafeUnpickler(pickle.Unpickler):
     """Builtins only (str, int, bytes, tuples, lists, dicts): never a class, so never code."""
 
-    def find_class(self, module: str, name: str):  # noqa: D401 - pickle API
+    def find_class(self, module: str, name: str):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a build cache")
 
 

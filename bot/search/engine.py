@@ -12,8 +12,8 @@ from bot.search.filters import source_matches
 from bot.search.index import Index
 from bot.search.query import Query, parse_query
 from bot.search.ranking import Ranked, Ranker
-from bot.search.retriever import LocalRetriever
 from bot.search.results import Answer, Hit, IndexInfo, SourceStats
+from bot.search.retriever import LocalRetriever
 from bot.search.sentences import best_sentence
 from bot.search.tokenize import Tokenizer
 

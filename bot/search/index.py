@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -165,7 +165,7 @@ def build_index(
         name_share=name_shares(texts, paragraph_counts, vocab, tokenize),
         fingerprint=fingerprint,
         seeds_dir=seeds_dir,
-        built_at=datetime.now(timezone.utc).replace(microsecond=0),
+        built_at=datetime.now(UTC).replace(microsecond=0),
     )
 
 
