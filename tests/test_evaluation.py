@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bot.notes.models import Note
-from bot.search.evaluation import Question, judge, load_questions, summarize
-from bot.search.results import Answer, Hit
+from bot.search.evaluation import AnswerWords, Question, judge, load_questions, summarize
+from bot.search.results import Answer, Hit, Supporting
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 LINK = "https://example.com/news/gang-hits-hospital/"
@@ -138,3 +139,48 @@ def test_bench_question_set_is_large_enough() -> None:
     questions = load_questions(BENCH / "questions.jsonl")
     assert sum(q.answerable for q in questions) >= 50
     assert sum(not q.answerable for q in questions) >= 10
+
+
+def _words() -> AnswerWords:
+    """Plain lowercase words, every one weighing 1, except 'forty' which weighs 3."""
+    return AnswerWords(
+        terms=lambda text: text.lower().replace(".", "").replace("?", "").split(),
+        idf=lambda t: 3.0 if t == "forty" else 1.0,
+    )
+
+
+def _answer_question(answer: str) -> Question:
+    return Question(
+        id="x002", question="how many servers did the gang encrypt?", kind="how_many",
+        expected_links=(LINK,), expected_file="example/a.md",
+        answer_paragraph_starts_with="The gang encrypted forty servers", answer=answer,
+    )
+
+
+def test_the_first_reply_answers_when_a_supporting_sentence_holds_the_answering_paragraph() -> None:
+    hit = replace(_hit(1, passage="The gang struck a hospital."),
+                  supporting=(Supporting("The gang encrypted forty servers on Monday."),))
+    assert judge(_answer_question("Forty of them."), _answer(hit)).first_reply_answers
+
+
+def test_the_first_reply_answers_when_it_shows_enough_of_the_answers_weight() -> None:
+    # "forty" carries 3 of the 4 units of weight the question lacks ("forty", "machines").
+    hit = _hit(1, passage="Investigators counted forty locked hosts.")
+    assert judge(_answer_question("forty machines"), _answer(hit), _words()).first_reply_answers
+
+
+def test_the_first_reply_does_not_answer_with_too_little_of_the_answers_weight() -> None:
+    hit = _hit(1, passage="Investigators counted locked machines.")
+    assert not judge(_answer_question("forty machines"), _answer(hit), _words()).first_reply_answers
+
+
+def test_answer_words_the_question_already_holds_do_not_count() -> None:
+    # Only "forty" is new; showing "servers" (in the question) alone is not an answer.
+    hit = _hit(1, passage="The servers were hit.")
+    assert not judge(_answer_question("forty servers"), _answer(hit), _words()).first_reply_answers
+
+
+def test_mean_characters_shown_counts_the_passage_and_its_supporting_sentences() -> None:
+    hit = replace(_hit(1, passage="a" * 100), supporting=(Supporting("b" * 49),))
+    verdicts = [judge(_question(), _answer(hit)), judge(_question(), _answer())]
+    assert summarize(verdicts).mean_chars_shown == 150  # one line break between; a decline shows nothing

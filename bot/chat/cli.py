@@ -255,7 +255,7 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.search.evaluation import judge, load_questions, summarize
+    from bot.search.evaluation import AnswerWords, judge, load_questions, summarize
 
     try:
         questions = load_questions(args.questions)
@@ -263,22 +263,26 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"cannot read questions: {exc}") from exc
     engine = _library(settings).engine
     answers = [engine.ask(q.question, top=10) for q in questions]
-    verdicts = [judge(q, a) for q, a in zip(questions, answers)]
+    words = AnswerWords(engine.tokenizer, engine.ranker.idf)
+    verdicts = [judge(q, a, words) for q, a in zip(questions, answers)]
     report = summarize(verdicts)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
-        for key, value in report.as_dict().items():
-            print(f"{key:>14}: {value:.3f}" if isinstance(value, float) else f"{key:>14}: {value}")
+        figures = report.as_dict()
+        width = max(map(len, figures))
+        for key, value in figures.items():
+            print(f"{key:>{width}}: {value:.3f}" if isinstance(value, float) else f"{key:>{width}}: {value}")
     if args.verbose:
         for verdict, answer in zip(verdicts, answers):
             q = verdict.question
-            missed = verdict.passage_rank != 1 if q.answerable else verdict.answered
+            missed = not verdict.first_reply_answers if q.answerable else verdict.answered
             if not missed:
                 continue
             top = answer.hits[0] if answer.hits else None
             print(
-                f"\n{q.id} {q.question!r}\n  article rank {verdict.article_rank}, passage rank {verdict.passage_rank}"
+                f"\n{q.id} {q.question!r}\n  article rank {verdict.article_rank}, passage rank {verdict.passage_rank},"
+                f" first reply answers: {verdict.first_reply_answers}"
                 f"\n  wanted: {q.answer_paragraph_starts_with}"
                 f"\n  got:    {(top.note.title + ' | ' + top.passage[:120]) if top else '(declined)'}",
                 file=sys.stderr,

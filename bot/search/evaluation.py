@@ -2,7 +2,12 @@
 
 Pure functions over plain records, so a benchmark script, a test or a notebook can score a run
 the same way. The rules follow ../shared/eval/README.md: an article counts when its link is one
-of the expected links; a passage counts when it contains the start of the answering paragraph.
+of the expected links; a passage counts when it contains the start of the answering paragraph
+(passage@1 is this strict rule); the first reply answers when the text it shows under the title
+(passage and supporting sentences) holds that start or enough of the reference answer's words.
+
+Each question gets a ``Verdict``; ``summarize`` aggregates them with one small function per
+figure, so a new figure is a field on both and one line here.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from bot.search.results import Answer
+from bot.search.results import Answer, Hit
 
 OUT_OF_SCOPE = "out_of_scope"
 KINDS = frozenset(
@@ -31,6 +36,9 @@ KINDS = frozenset(
     }
 )
 MRR_DEPTH = 10
+# The first reply answers when it shows this share of the idf weight of the reference answer's
+# words that the question lacks (../shared/eval/README.md: agreed with a reader on 102 of 113).
+ANSWER_WEIGHT_SHARE = 0.4
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 # A snippet cut at ~60 characters can end inside a link: keep the text, drop the partial URL.
@@ -62,6 +70,8 @@ class Verdict:
     article_rank: int | None
     passage_rank: int | None
     answered: bool
+    first_reply_answers: bool = False
+    shown_chars: int | None = None  # characters under the first reply's title; None when declined
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +85,8 @@ class Report:
     mrr_at_10: float | None
     answered_share: float | None
     declined_share: float | None
+    first_reply_answers: float | None
+    mean_chars_shown: float | None
     answerable: int
     out_of_scope: int
 
@@ -101,8 +113,28 @@ def load_questions(path: Path) -> list[Question]:
     return questions
 
 
-def judge(question: Question, answer: Answer) -> Verdict:
-    """Find where the expected article and the answering paragraph first appear in the hits."""
+@dataclass(frozen=True, slots=True)
+class AnswerWords:
+    """What the idf half of the first-reply rule needs: the index's terms of a text and the idf
+    of a term (``Engine.tokenizer`` and ``Engine.ranker.idf``)."""
+
+    terms: Callable[[str], list[str]]
+    idf: Callable[[str], float]
+
+    def share_shown(self, question: Question, shown: str) -> float | None:
+        """The idf-weighted share of the reference answer's words (those the question lacks)
+        that ``shown`` holds; None when the answer adds no word to the question."""
+        wanted = set(self.terms(question.answer)) - set(self.terms(question.question))
+        total = sum(self.idf(t) for t in wanted)
+        if not total:
+            return None
+        held = wanted.intersection(self.terms(shown))
+        return sum(self.idf(t) for t in held) / total
+
+
+def judge(question: Question, answer: Answer, words: AnswerWords | None = None) -> Verdict:
+    """Find where the expected article and the answering paragraph first appear in the hits,
+    and whether the first reply answers (by the paragraph's start alone when ``words`` is None)."""
     if not question.answerable:
         return Verdict(question, None, None, answered=bool(answer.hits))
     wanted = {_link_key(link) for link in question.expected_links}
@@ -117,7 +149,23 @@ def judge(question: Question, answer: Answer) -> Verdict:
             (rank for rank, hit in enumerate(answer.hits, 1) if start in _text_key(hit.passage)),
             None,
         )
-    return Verdict(question, article_rank, passage_rank, answered=bool(answer.hits))
+    first = answer.hits[0] if answer.hits else None
+    return Verdict(
+        question,
+        article_rank,
+        passage_rank,
+        answered=first is not None,
+        first_reply_answers=first is not None and _first_reply_answers(question, first, start, words),
+        shown_chars=len(first.shown) if first is not None else None,
+    )
+
+
+def _first_reply_answers(question: Question, first: Hit, start: str, words: AnswerWords | None) -> bool:
+    shown = first.shown
+    if start and start in _text_key(shown):
+        return True
+    share = words.share_shown(question, shown) if words is not None else None
+    return share is not None and share >= ANSWER_WEIGHT_SHARE
 
 
 def summarize(verdicts: Iterable[Verdict]) -> Report:
@@ -133,6 +181,10 @@ def summarize(verdicts: Iterable[Verdict]) -> Report:
         mrr_at_10=_mean(scored, _reciprocal_rank),
         answered_share=_share(scored, lambda v: v.answered),
         declined_share=_share(declinable, lambda v: not v.answered),
+        first_reply_answers=_share(scored, lambda v: v.first_reply_answers),
+        mean_chars_shown=_mean(
+            [v for v in scored if v.shown_chars is not None], lambda v: float(v.shown_chars or 0)
+        ),
         answerable=len(scored),
         out_of_scope=len(declinable),
     )

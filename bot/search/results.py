@@ -9,12 +9,23 @@ from bot.notes.models import Note, Skipped
 
 
 @dataclass(frozen=True, slots=True)
+class Supporting:
+    """A sentence from the same story that holds what the best paragraph lacks, shown under it;
+    ``highlights`` are the spans of the question's words in ``text``."""
+
+    text: str
+    highlights: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     """One answer candidate: a passage, the note it belongs to, and where the question's words are.
 
     ``highlights`` are ``(start, end)`` character spans in ``passage`` whose words match the
     question, so a renderer can mark them without knowing how matching works; ``sentence`` is the
-    span of the sentence holding most of the question, when the passage has several.
+    span of the sentence holding most of the question, when the passage has several;
+    ``supporting`` are up to two sentences of the same story that add what the passage lacks
+    (given for the first hit only).
     """
 
     rank: int
@@ -24,6 +35,12 @@ class Hit:
     position: int
     highlights: tuple[tuple[int, int], ...] = ()
     sentence: tuple[int, int] | None = None
+    supporting: tuple[Supporting, ...] = ()
+
+    @property
+    def shown(self) -> str:
+        """Everything shown under the title: the passage, then its supporting sentences."""
+        return "\n".join((self.passage, *(s.text for s in self.supporting)))
 
 
 @dataclass(frozen=True, slots=True)
