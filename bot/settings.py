@@ -21,6 +21,8 @@ class Settings(BaseSettings):
 
     seeds_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
+    # State that must survive restarts (feedback votes, watches) in SQLite; INDEX_DIR when unset.
+    data_dir: Path | None = None
 
     # Telegram. The token is a secret: SecretStr keeps it out of reprs and error messages.
     telegram_bot_token: SecretStr | None = None
@@ -59,7 +61,7 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
-    @field_validator("webhook_url", "heartbeat_file", mode="before")
+    @field_validator("webhook_url", "heartbeat_file", "data_dir", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -92,6 +94,11 @@ class Settings(BaseSettings):
         """The path Telegram posts to, taken from WEBHOOK_URL ("/" when it has none)."""
         path = urlsplit(self.webhook_url or "").path.rstrip("/")
         return path or "/"
+
+    @property
+    def state_dir(self) -> Path:
+        """Where the SQLite state files live: DATA_DIR, else INDEX_DIR (outside its builds)."""
+        return self.data_dir or self.index_dir
 
     @property
     def heartbeat_path(self) -> Path:

@@ -15,6 +15,7 @@ from bot.search.library import BuildFailed, Library, RebuildInProgress
 from bot.search.results import Answer
 from bot.search.store import IndexCorrupt, IndexMissing, read_manifest
 from bot.settings import Settings
+from bot.state.sqlite import StateError
 
 
 class CliError(Exception):
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = _with_seeds_of_index(settings)
     try:
         return args.handler(args, settings)
-    except (CliError, BuildFailed, RebuildInProgress, IndexMissing, IndexCorrupt) as exc:
+    except (CliError, BuildFailed, RebuildInProgress, IndexMissing, IndexCorrupt, StateError) as exc:
         print(f"incident-bot: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
@@ -82,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
 
     for name, handler in (("tags", _tags), ("sources", _sources), ("chat", _chat), ("run", _run), ("health", _health)):
         sub.add_parser(name, parents=[common], help=_HELP[name]).set_defaults(handler=handler)
+
+    feedback = sub.add_parser("feedback", parents=[common], help="votes on answers: counts, or the 👎 ones as eval lines")
+    feedback.add_argument("--jsonl", action="store_true", help="the 👎 votes as eval question lines (JSON Lines)")
+    feedback.add_argument("--data", type=Path, default=argparse.SUPPRESS, help="state folder (default: DATA_DIR or INDEX_DIR)")
+    feedback.set_defaults(handler=_feedback)
 
     ev = sub.add_parser("eval", parents=[common], help="measure answer quality on a question file")
     ev.add_argument("questions", type=Path)
@@ -252,6 +258,26 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
     healthy, line = check(settings)
     print(f"incident-bot: {line}", file=sys.stdout if healthy else sys.stderr)
     return 0 if healthy else 1
+
+
+def _feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """Read the votes file without creating it: an operator asking must not leave files behind."""
+    from bot.state.feedback import DOWN, FILE_NAME, FeedbackStore, eval_record
+
+    path = getattr(args, "data", None) or settings.state_dir
+    if not (path / FILE_NAME).is_file():
+        raise CliError(f"no votes yet: {path / FILE_NAME} does not exist (set DATA_DIR or --data)")
+    store = FeedbackStore(path / FILE_NAME)
+    try:
+        if args.jsonl:
+            for number, vote in enumerate(store.votes(DOWN), start=1):
+                print(json.dumps(eval_record(number, vote), ensure_ascii=False))
+        else:
+            counts = store.counts()
+            print(f"{counts.total} votes: {counts.up} 👍, {counts.down} 👎 ({path / FILE_NAME})")
+    finally:
+        store.close()
+    return 0
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
