@@ -187,7 +187,7 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_build(seeds, tmp_path,
 def test_the_fingerprint_from_the_cache_stats_is_seeds_fingerprint(seeds, tmp_path):
     (seeds / "nested").mkdir()
     (seeds / "nested" / "Note.MD").write_text(note_text("Upper case suffix", ["Text."], source="X", link="l"), "utf-8")
-    _, _, _, stats = BuildCache().load_corpus(seeds)
+    _, _, _, _, stats = BuildCache().load_corpus(seeds)
     assert stats.fingerprint == seeds_fingerprint(seeds)
 
 

@@ -13,7 +13,7 @@ from bot.chat.terminal import chat
 from bot.chat.text import brackets, did_you_mean, nothing_found, render_hit, render_sources, render_tags
 from bot.search.library import BuildFailed, Library, RebuildInProgress
 from bot.search.results import Answer
-from bot.search.store import IndexCorrupt, IndexMissing, read_manifest
+from bot.search.store import IndexCorrupt, IndexMissing, last_changes, read_manifest
 from bot.settings import Settings
 from bot.state.sqlite import StateError
 
@@ -146,6 +146,10 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
     report = library.rebuild(progress=_progress_bar() if sys.stderr.isatty() else None)
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}")
+    if report.changes.first_build:
+        print(f"changes: {len(report.changes.added)} new (no previous index to compare with)")
+    else:
+        print(f"changes: {report.changes.summary()} since the index it replaced")
     print(
         f"built {library.index_dir}: {report.notes} notes, {report.passages} passages, "
         f"{len(report.skipped)} skipped, {report.seconds:.1f} s"
@@ -164,14 +168,31 @@ def _index_info(args: argparse.Namespace, settings: Settings) -> int:
         "fingerprint": manifest["fingerprint"],
         "seeds_dir": manifest["seeds_dir"],
         "terms": manifest["terms"],
+        "changes": _change_counts(last_changes(manifest)),
         "stale": Library(settings.seeds_dir, settings.index_dir).is_stale(),
     }
     if args.json:
         print(json.dumps(info, indent=2))
     else:
         for key, value in info.items():
-            print(f"{key:>11}: {len(value) if key == 'skipped' else value}")
+            print(f"{key:>11}: {_info_line(key, value)}")
     return 0
+
+
+def _change_counts(changes: dict | None) -> dict | None:
+    """What the last build changed, as counts (the manifest keeps the paths too)."""
+    if changes is None:
+        return None
+    return {"replaced": changes["replaced"], **{k: len(changes[k]) for k in ("added", "changed", "removed")}}
+
+
+def _info_line(key: str, value: object) -> object:
+    if key == "skipped" and isinstance(value, list):
+        return len(value)
+    if key == "changes" and isinstance(value, dict):
+        since = "no previous index" if value["replaced"] is None else "since the index it replaced"
+        return f"{value['added']} new, {value['changed']} changed, {value['removed']} removed ({since})"
+    return value
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:

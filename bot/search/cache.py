@@ -29,6 +29,7 @@ import numpy as np
 
 from bot.notes import loader
 from bot.notes.models import Corpus, Note, Skipped, Tag
+from bot.search.changes import content_hash
 from bot.search.index import note_texts
 from bot.search.tokenize import TermIds, Tokenizer, gather
 
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = "cache"
 CACHE_FILE = "notes.cache"
-_MAGIC = b"incident-bot build cache 1\n"
+_MAGIC = b"incident-bot build cache 2\n"  # 2: content hash per note
 # What decides a note's parse and terms: if any of these sources changes, the cache is dropped.
 _CODE = (
     *sorted((Path(loader.__file__).parent).glob("*.py")),
@@ -64,6 +65,7 @@ class _Entry:
     mtime_ns: int
     note: Note
     first: int  # the note's first text (its title) in the cache's texts
+    hash: str  # changes.content_hash(note)
 
 
 @dataclass
@@ -91,9 +93,9 @@ class BuildCache:
 
     def load_corpus(
         self, seeds_dir: Path, tokenizer: Tokenizer | None = None, *, workers: int | None = None
-    ) -> tuple[Corpus, TermIds, BuildCache, BuildStats]:
+    ) -> tuple[Corpus, TermIds, tuple[str, ...], BuildCache, BuildStats]:
         """The corpus of ``seeds_dir`` (exactly ``loader.load_corpus``'s), its texts' term ids in
-        ``build_index`` order, and the cache to save for next time."""
+        ``build_index`` order, its notes' content hashes, and the cache to save for next time."""
         seeds_dir = Path(seeds_dir)
         stats = BuildStats()
         files, skipped = scan(seeds_dir)
@@ -117,6 +119,7 @@ class BuildCache:
         fresh_rel = {rel for rel, _ in fresh}
 
         notes: list[Note] = []
+        hashes: list[str] = []
         new_entries: dict[str, _Entry] = {}
         # Where each note's texts come from: ("old", first text in this cache) or ("new", note).
         sources: list[tuple[bool, int]] = []
@@ -130,15 +133,16 @@ class BuildCache:
                     continue
                 sources.append((False, len(new_notes)))
                 new_notes.append(result)
-                note = result
+                note, note_hash = result, content_hash(result)
             else:
                 entry = self.entries[rel]
                 stats.reused += 1
-                note = entry.note
+                note, note_hash = entry.note, entry.hash
                 sources.append((True, entry.first))
             notes.append(note)
+            hashes.append(note_hash)
             if key is not None:
-                new_entries[rel] = _Entry(key[0], key[1], note, -1)
+                new_entries[rel] = _Entry(key[0], key[1], note, -1, note_hash)
         corpus = Corpus(notes=tuple(notes), skipped=tuple(skipped))
         stats.fingerprint = digest.hexdigest()[:16]
         stats.changed = bool(new_notes) or new_entries.keys() != self.entries.keys() or not same_seeds
@@ -149,7 +153,7 @@ class BuildCache:
         n_texts = np.fromiter((len(n.paragraphs) + 2 for n in notes), dtype=np.int64, count=len(notes))
         first = np.concatenate(([0], np.cumsum(n_texts)[:-1])).tolist() if len(notes) else []
         by_note = {id(n): f for n, f in zip(notes, first)}
-        entries = {rel: _Entry(e.size, e.mtime_ns, e.note, by_note[id(e.note)]) for rel, e in new_entries.items()}
+        entries = {rel: _Entry(e.size, e.mtime_ns, e.note, by_note[id(e.note)], e.hash) for rel, e in new_entries.items()}
         used = np.zeros(len(tokens.terms), dtype=bool)
         used[tokens.ids] = True
         remap = np.cumsum(used) - 1
@@ -160,7 +164,7 @@ class BuildCache:
             ids=remap[tokens.ids].astype(np.int32),
             offsets=tokens.offsets,
         )
-        return corpus, tokens, nxt, stats
+        return corpus, tokens, tuple(hashes), nxt, stats
 
     def _tokens(
         self, notes: list[Note], sources: list[tuple[bool, int]], new_notes: list[Note], tokenizer: Tokenizer
@@ -239,7 +243,7 @@ class BuildCache:
 
     def _encode(self) -> bytes:
         # Plain tuples of str/int only: quick to pickle, and nothing but builtins to unpickle.
-        records = [(rel, e.size, e.mtime_ns, _note_tuple(e.note), e.first) for rel, e in self.entries.items()]
+        records = [(rel, e.size, e.mtime_ns, _note_tuple(e.note), e.first, e.hash) for rel, e in self.entries.items()]
         body = {
             "code": code_version(),
             "seeds_dir": self.seeds_dir,
@@ -266,11 +270,11 @@ class BuildCache:
         offsets = np.frombuffer(body["offsets"], dtype=np.int64)
         entries = {}
         tags: dict[tuple[str, str], Tag] = {}
-        for rel, size, mtime_ns, record, first in body["entries"]:
+        for rel, size, mtime_ns, record, first, digest in body["entries"]:
             note = _note_of(record, tags)
             if first < 0 or first + len(note.paragraphs) + 2 >= len(offsets):
                 raise ValueError(f"bad entry for {rel}")
-            entries[rel] = _Entry(size, mtime_ns, note, first)
+            entries[rel] = _Entry(size, mtime_ns, note, first, digest)
         if len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
             raise ValueError("bad text offsets")
         if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= len(terms)):

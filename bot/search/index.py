@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -10,10 +10,11 @@ import numpy as np
 
 from bot.notes.models import Corpus, Note, Skipped
 from bot.search.bm25 import BM25Matrix
+from bot.search.changes import hashes_of
 from bot.search.names import name_shares
 from bot.search.tokenize import TermIds, Tokenizer, gather
 
-FORMAT_VERSION = 3  # 2: notes.json by column; 3: name_share
+FORMAT_VERSION = 4  # 2: notes.json by column; 3: name_share; 4: content hash per note, changes
 # Article-level BM25 counts the title this many times: a headline names what the story is about
 # (measured on bench/questions.jsonl: article@1 0.82 with the title once, 0.855 from four times).
 TITLE_WEIGHT = 4
@@ -68,6 +69,7 @@ class Index:
     fingerprint: str
     seeds_dir: str
     built_at: datetime
+    note_hash: tuple[str, ...] = ()  # changes.content_hash of each note, to tell what a rebuild changed
 
 
 Progress = Callable[[int, int], None]
@@ -81,6 +83,7 @@ def build_index(
     tokenizer: Tokenizer | None = None,
     progress: Progress | None = None,
     tokens: TermIds | None = None,
+    hashes: Sequence[str] | None = None,
 ) -> Index:
     """Tokenise every passage and note and compute both BM25 matrices.
 
@@ -90,10 +93,13 @@ def build_index(
 
     ``tokens``, when given, are those texts already tokenised (in ``note_texts`` order, e.g. from
     the incremental build cache): its vocabulary may hold terms no text uses, which are dropped,
-    so the index is the same as one tokenised here.
+    so the index is the same as one tokenised here. ``hashes``, when given, are the notes'
+    ``content_hash`` (the build cache keeps them), else they are computed here.
     """
     tokenize = tokenizer or Tokenizer()
     notes = corpus.notes
+    if hashes is not None and len(hashes) != len(notes):
+        raise ValueError(f"{len(hashes)} content hashes for {len(notes)} notes")
     texts: list[str] = []
     owner: list[int] = []
     position: list[int] = []
@@ -166,6 +172,7 @@ def build_index(
         fingerprint=fingerprint,
         seeds_dir=seeds_dir,
         built_at=datetime.now(UTC).replace(microsecond=0),
+        note_hash=tuple(hashes) if hashes is not None else hashes_of(notes),
     )
 
 

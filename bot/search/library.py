@@ -22,6 +22,7 @@ from pathlib import Path
 from bot.notes.fingerprint import seeds_fingerprint
 from bot.notes.loader import SeedsError
 from bot.search.cache import BuildCache, BuildStats
+from bot.search.changes import compare
 from bot.search.engine import Engine
 from bot.search.index import Progress, build_index
 from bot.search.results import BuildReport
@@ -33,6 +34,7 @@ from bot.search.store import (
     load_build,
     load_index,
     read_manifest,
+    served_hashes,
     write_index,
 )
 
@@ -138,13 +140,17 @@ class Library:
 
     def rebuild(self, progress: Progress | None = None) -> BuildReport:
         """Build from the seeds, write it atomically and put it in service. Blocks: run it in a
-        worker thread from async code."""
+        worker thread from async code.
+
+        The report's ``changes`` say which notes are new, changed or removed since the index
+        this build replaced (``bot.search.changes.NoteChanges``; ``changes.fresh`` are the new
+        and changed ``Note`` objects, paragraphs included)."""
         if not self._building.acquire(blocking=False):
             raise RebuildInProgress("a rebuild is already running")
         try:
             started = time.perf_counter()
             try:
-                corpus, tokens, cache, stats = BuildCache.open(self.index_dir).load_corpus(self.seeds_dir)
+                corpus, tokens, hashes, cache, stats = BuildCache.open(self.index_dir).load_corpus(self.seeds_dir)
                 fingerprint = stats.fingerprint  # == seeds_fingerprint(seeds_dir), from the same stats
                 log.info("build: %d note files reused from the cache, %d parsed", stats.reused, stats.parsed)
                 self.last_build = stats
@@ -156,6 +162,11 @@ class Library:
                     seeds_dir=str(self.seeds_dir.resolve()),
                     progress=progress,
                     tokens=tokens,
+                    hashes=hashes,
+                )
+                previous = served_hashes(self.index_dir)
+                changes = compare(
+                    previous[1] if previous else None, corpus.notes, hashes, replaced=previous[0] if previous else None
                 )
                 # The cache is saved while the index is written and loaded (both mostly wait on
                 # fsync); a cache that fails to save is only logged.
@@ -163,7 +174,7 @@ class Library:
                 if stats.changed:
                     saver.start()
                 try:
-                    build = write_index(index, self.index_dir)
+                    build = write_index(index, self.index_dir, changes)
                     engine = Engine(load_build(build))
                 finally:
                     if saver.is_alive():
@@ -179,12 +190,14 @@ class Library:
                 raise BuildFailed(f"the build failed: {type(exc).__name__}: {exc}") from exc
             self._engine, self._serving, self._failed = engine, str(Path(BUILDS) / build.name), None
             self._checked = time.monotonic()
+            log.info("build %s: %s", build.name, changes.summary())
             return BuildReport(
                 notes=len(index.notes),
                 passages=len(index.passages),
                 skipped=index.skipped,
                 seconds=time.perf_counter() - started,
                 fingerprint=fingerprint,
+                changes=changes,
             )
         finally:
             self._building.release()

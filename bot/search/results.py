@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.notes.models import Note, Skipped
+from bot.search.changes import NoteChanges
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +78,16 @@ class IndexInfo:
 
 @dataclass(frozen=True, slots=True)
 class BuildReport:
-    """What a build did, for the person who asked for it."""
+    """What a build did, for the person who asked for it and for whoever acts on new notes.
+
+    ``changes`` compares it with the index it replaced: ``changes.added``, ``changes.changed``
+    (``Note`` objects with their paragraphs; ``changes.fresh`` is both), ``changes.removed``
+    (paths) and ``changes.first_build`` (nothing to compare with: every note counts as added).
+    """
 
     notes: int
     passages: int
     skipped: tuple[Skipped, ...]
     seconds: float
     fingerprint: str = field(default="")
+    changes: NoteChanges = field(default_factory=NoteChanges)

@@ -19,6 +19,7 @@ import numpy as np
 
 from bot.notes.models import Note, Skipped, Tag
 from bot.search.bm25 import BM25Matrix
+from bot.search.changes import NoteChanges, paths_by_kind
 from bot.search.index import FORMAT_VERSION, Index, PassageTable
 
 CURRENT = "current"
@@ -40,14 +41,17 @@ class IndexCorrupt(Exception):
     """The index on disk cannot be used (truncated, foreign, or from another format version)."""
 
 
-def write_index(index: Index, index_dir: Path) -> Path:
-    """Write ``index`` beside the one in service, then swap it in. Returns the build folder."""
+def write_index(index: Index, index_dir: Path, changes: NoteChanges | None = None) -> Path:
+    """Write ``index`` beside the one in service, then swap it in. Returns the build folder.
+
+    ``changes`` (what this build changed since the one it replaces) are kept in its manifest,
+    so ``index info`` and a process that did not build it can read them."""
     builds = index_dir / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
     try:
         files = _write_files(index, tmp)
-        manifest = _manifest(index, files)
+        manifest = _manifest(index, files, changes)
         _write_synced(tmp / MANIFEST, json.dumps(manifest, indent=1).encode())
         # The temporary folder's unique suffix keeps two builds of one second apart: reusing a
         # name would delete the build in service before the new one is in place.
@@ -106,6 +110,24 @@ def _manifest_of(build: Path) -> dict:
     return manifest
 
 
+def last_changes(manifest: dict) -> dict | None:
+    """What the build of ``manifest`` changed: ``{"replaced": build or None, "added": [paths],
+    "changed": [paths], "removed": [paths]}``, or None when it was not recorded."""
+    changes = manifest.get("changes")
+    return changes if isinstance(changes, dict) else None
+
+
+def served_hashes(index_dir: Path) -> tuple[str, dict[str, str]] | None:
+    """The build in service (``builds/<id>``) and its notes' content hashes by path, or None when
+    there is no readable index to compare a new build with."""
+    try:
+        target = current_target(index_dir)
+        columns = json.loads((index_dir / target / "notes.json").read_bytes())
+        return target, dict(zip(map(str, columns["path"]), map(str, columns["hash"]), strict=True))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def load_index(index_dir: Path) -> Index:
     """Load the build in service, arrays memory-mapped. Checks every file against the manifest."""
     return load_build(current_build(index_dir))  # resolved once: a swap meanwhile must not mix two builds
@@ -125,7 +147,9 @@ def load_build(build: Path) -> Index:
         # Plain ndarray views of the maps: numpy's memmap subclass costs a Python call on every
         # slice, and a query takes hundreds of slices.
         arrays = {name: np.asarray(np.load(build / f"{name}.npy", mmap_mode="r")) for name in _ARRAYS}
-        notes = _notes_from_json(json.loads((build / "notes.json").read_bytes()))
+        columns = json.loads((build / "notes.json").read_bytes())
+        notes = _notes_from_json(columns)
+        hashes = tuple(map(str, columns["hash"]))
         terms = tuple((build / "terms.txt").read_text("utf-8").split("\n")) if manifest["terms"] else ()
         # A memoryview of the map: slicing it per passage is far cheaper than slicing a memmap.
         blob = memoryview(np.memmap(build / "passages.bin", dtype=np.uint8, mode="r")) if manifest["blob"] else b""
@@ -147,6 +171,7 @@ def load_build(build: Path) -> Index:
         fingerprint=manifest["fingerprint"],
         seeds_dir=manifest["seeds_dir"],
         built_at=datetime.fromisoformat(manifest["built_at"]),
+        note_hash=hashes,
     )
 
 
@@ -171,11 +196,11 @@ def _write_files(index: Index, folder: Path) -> dict[str, int]:
             os.fsync(fh.fileno())
     _write_synced(folder / "passages.bin", bytes(p.blob))
     _write_synced(folder / "terms.txt", "\n".join(index.terms).encode("utf-8"))
-    _write_synced(folder / "notes.json", json.dumps(_notes_to_json(index.notes), ensure_ascii=False).encode("utf-8"))
+    _write_synced(folder / "notes.json", json.dumps(_notes_to_json(index.notes, index.note_hash), ensure_ascii=False).encode("utf-8"))
     return {f.name: f.stat().st_size for f in sorted(folder.iterdir())}
 
 
-def _manifest(index: Index, files: dict[str, int]) -> dict:
+def _manifest(index: Index, files: dict[str, int], changes: NoteChanges | None) -> dict:
     return {
         "format": FORMAT_VERSION,
         "fingerprint": index.fingerprint,
@@ -188,10 +213,11 @@ def _manifest(index: Index, files: dict[str, int]) -> dict:
         "sources": len({n.source for n in index.notes}),
         "skipped": [[s.path, s.reason] for s in index.skipped],
         "files": files,
+        "changes": None if changes is None else {"replaced": changes.replaced, **paths_by_kind(changes)},
     }
 
 
-def _notes_to_json(notes: tuple[Note, ...]) -> dict:
+def _notes_to_json(notes: tuple[Note, ...], hashes: tuple[str, ...]) -> dict:
     """Notes by column, tags as numbers into one table of distinct tags: loading is one
     ``json.loads`` of a few long lists and one constructor call per note (format 2)."""
     tags: dict[Tag, int] = {}
@@ -205,6 +231,7 @@ def _notes_to_json(notes: tuple[Note, ...]) -> dict:
         "subtitle": [n.subtitle for n in notes],
         "tags": [[tags.setdefault(t, len(tags)) for t in n.tags] for n in notes],
         "tag_table": [[t.name, t.kind] for t in tags],
+        "hash": list(hashes),
     }
 
 
@@ -212,7 +239,7 @@ def _notes_from_json(data: dict) -> tuple[Note, ...]:
     table = [Tag(name, kind) for name, kind in data["tag_table"]]
     from_ordinal = date.fromordinal
     columns = [data[k] for k in ("path", "title", "source", "link", "date", "author", "subtitle", "tags")]
-    if len({len(c) for c in columns}) > 1:
+    if len({len(c) for c in (*columns, data["hash"])}) > 1:
         raise ValueError("notes.json columns differ in length")
     return tuple(
         Note(path, title, source, link, from_ordinal(day) if day else None, author, subtitle,
