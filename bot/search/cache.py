@@ -153,7 +153,9 @@ class BuildCache:
         n_texts = np.fromiter((len(n.paragraphs) + 2 for n in notes), dtype=np.int64, count=len(notes))
         first = np.concatenate(([0], np.cumsum(n_texts)[:-1])).tolist() if len(notes) else []
         by_note = {id(n): f for n, f in zip(notes, first)}
-        entries = {rel: _Entry(e.size, e.mtime_ns, e.note, by_note[id(e.note)], e.hash) for rel, e in new_entries.items()}
+        entries = {
+            rel: _Entry(e.size, e.mtime_ns, e.note, by_note[id(e.note)], e.hash) for rel, e in new_entries.items()
+        }
         used = np.zeros(len(tokens.terms), dtype=bool)
         used[tokens.ids] = True
         remap = np.cumsum(used) - 1

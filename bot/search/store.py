@@ -196,7 +196,8 @@ def _write_files(index: Index, folder: Path) -> dict[str, int]:
             os.fsync(fh.fileno())
     _write_synced(folder / "passages.bin", bytes(p.blob))
     _write_synced(folder / "terms.txt", "\n".join(index.terms).encode("utf-8"))
-    _write_synced(folder / "notes.json", json.dumps(_notes_to_json(index.notes, index.note_hash), ensure_ascii=False).encode("utf-8"))
+    columns = _notes_to_json(index.notes, index.note_hash)
+    _write_synced(folder / "notes.json", json.dumps(columns, ensure_ascii=False).encode("utf-8"))
     return {f.name: f.stat().st_size for f in sorted(folder.iterdir())}
 
 
