@@ -144,6 +144,7 @@ class FakeTelegram:
         self.webhook: dict[str, Any] = {}
         self.pushed_at: dict[int, float] = {}
         self.commands: list[dict] = []
+        self.menus: dict[str, list[str]] = {}  # "default" or "chat:<id>" -> the command names set there
         self._updates: list[dict] = []
         self._messages: dict[tuple[int, int], dict] = {}
         self._callbacks: set[str] = set()
@@ -520,6 +521,8 @@ class FakeTelegram:
         scope = self.json_param(params, "scope") or {"type": "default"}
         if scope["type"] == "default":
             self.commands = commands
+        key = scope["type"] if "chat_id" not in scope else f"{scope['type']}:{scope['chat_id']}"
+        self.menus[key] = [command["command"] for command in commands]
         return True
 
     def _api_getMyCommands(self, params: dict) -> list[dict]:

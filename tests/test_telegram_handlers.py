@@ -18,6 +18,7 @@ from telegram import Update
 
 from bot.chat.telegram import handlers
 from bot.chat.telegram.app import build_application
+from bot.chat.telegram.commands import COMMANDS
 from bot.search.library import Library
 from bot.settings import Settings
 from tests.fake_telegram import BOT, TOKEN, Call, FakeTelegram, write_seeds
@@ -315,3 +316,43 @@ def test_errors_are_logged_with_context_and_users_get_a_plain_apology(
     record = next(r for r in caplog.records if r.name == handlers.__name__)
     assert "update=message" in record.getMessage() and "chat=private" in record.getMessage()
     assert "command=/tags" in record.getMessage()
+
+
+def test_the_command_menu_shows_admin_commands_only_in_the_admins_chats(chat: Chat) -> None:
+    async def main() -> None:
+        application = build_application(chat.settings, chat.library)
+        async with application:
+            await application.post_init(application)
+
+    asyncio.run(main())
+    public = {c.name for c in COMMANDS if c.menu and not c.admin}
+    admin = {c.name for c in COMMANDS if c.menu and c.admin}
+    assert admin == {"reindex", "stats"} and "tag" in public
+    assert set(chat.api.menus["default"]) == public
+    assert set(chat.api.menus[f"chat:{ADMIN}"]) == public | admin
+
+
+def test_help_lists_the_commands_of_the_table_each_user_may_run(chat: Chat) -> None:
+    [user_help] = texts(chat.play(chat.api.message(USER, "/help")))
+    [admin_help] = texts(chat.play(chat.api.message(ADMIN, "/help")))
+    for command in COMMANDS:
+        line = f"{command.usage} — {command.description}"
+        assert (line in admin_help) == command.menu
+        assert (line in user_help) == (command.menu and not command.admin)
+
+
+def test_every_command_in_the_table_gets_an_answer_and_none_is_unknown(chat: Chat) -> None:
+    replies = texts(chat.play(*(chat.api.message(ADMIN, f"/{c.name}") for c in COMMANDS),
+                              until=lambda c: "Rebuilt" in c.params.get("text", "")))
+    assert len(replies) >= len(COMMANDS)
+    assert not [r for r in replies if "don't know that command" in r or r == handlers.SOMETHING_WRONG]
+
+
+def test_every_admin_command_of_the_table_is_refused_to_users_and_to_forwarded_messages(chat: Chat) -> None:
+    admin_commands = [c for c in COMMANDS if c.admin]
+    asked = [chat.api.message(USER, f"/{c.name}") for c in admin_commands]
+    forwarded = [chat.api.forwarded(chat.api.message(ADMIN, f"/{c.name}"), USER) for c in admin_commands]
+    replies = texts(chat.play(*asked, *forwarded))  # /reindex does not block: its reply may come later
+    assert sorted(replies) == sorted([handlers.ADMIN_ONLY.format(command=f"/{c.name}") for c in admin_commands] + [
+        handlers.FORWARDED.format(command=f"/{c.name}") for c in admin_commands
+    ])

@@ -20,14 +20,16 @@ import sys
 from pathlib import Path
 
 import httpx
-from telegram import Bot, BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import Bot, LinkPreviewOptions, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.chat import health
-from bot.chat.telegram import handlers, redact, webhook
+from bot.chat.telegram import commands, redact, webhook
 from bot.chat.telegram.access import Access
+from bot.chat.telegram.background import cancel_rebuilds
+from bot.chat.telegram.context import BotData, context_types
 from bot.chat.telegram.ordering import PerChatOrder
 from bot.chat.telegram.resilience import HeartbeatRequest, RetryingRateLimiter
 from bot.chat.telegram.updatelog import LoggingApplication
@@ -60,8 +62,10 @@ def _request(pool_size: int, cls: type[HTTPXRequest] = HTTPXRequest, **extra: ob
 
 
 def build_application(settings: Settings, library: Library) -> Application:
-    """The Application with handlers, rate limiting, retries, the update log and the library
-    in ``bot_data``. In polling mode every answer to getUpdates refreshes the heartbeat file."""
+    """The Application with handlers, rate limiting, retries, the update log, and the library and
+    access rules in its typed ``bot_data``. In polling mode every answer to getUpdates refreshes
+    the heartbeat file."""
+    access = Access(admins=settings.admin_ids, users=settings.allowed_user_ids, chats=settings.allowed_chat_ids)
     holder: list[Application] = []
     heartbeat = _request(
         1, HeartbeatRequest, on_answer=lambda: holder and _beat(holder[0], settings.heartbeat_path, "polling")
@@ -69,6 +73,7 @@ def build_application(settings: Settings, library: Library) -> Application:
     application = (
         Application.builder()
         .application_class(LoggingApplication)
+        .context_types(context_types(library, access, commands.COMMANDS))
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
@@ -90,12 +95,8 @@ def build_application(settings: Settings, library: Library) -> Application:
         .post_init(_register_commands)
         .build()
     )
-    application.bot_data[handlers.LIBRARY] = library
-    application.bot_data[handlers.ACCESS] = Access(
-        admins=settings.admin_ids, users=settings.allowed_user_ids, chats=settings.allowed_chat_ids
-    )
     application.log_questions = settings.log_questions
-    handlers.register(application)
+    commands.register(application)
     holder.append(application)
     return application
 
@@ -107,7 +108,7 @@ def _beat(application: Application, path: Path, mode: str) -> None:
 def _health(application: Application, mode: str) -> dict:
     """The health JSON, with the load: asyncio tasks, updates queued, in work, most in work."""
     return health.snapshot(
-        application.bot_data[handlers.LIBRARY],
+        _bot_data(application).library,
         mode,
         tasks=len(asyncio.all_tasks()),
         queued=application.update_queue.qsize(),
@@ -118,8 +119,7 @@ def _health(application: Application, mode: str) -> dict:
 
 def _on_stop_signal(application: Application) -> None:
     """Stop without waiting for a /reindex: its worker thread is a daemon, the swap is atomic."""
-    tasks = handlers.cancel_rebuilds(application)
-    if tasks:
+    if cancel_rebuilds(_bot_data(application)):
         logger.info("Stopping during a rebuild: the index in service stays, the unfinished build is dropped")
     application.stop_running()
 
@@ -136,15 +136,15 @@ async def _polling_post_init(application: Application, settings: Settings) -> No
 
 
 async def _register_commands(application: Application) -> None:
-    """Fill Telegram's command menu; admins also see the admin commands in their private chat."""
-    await application.bot.set_my_commands(handlers.PUBLIC_COMMANDS)
-    for admin in sorted(application.bot_data[handlers.ACCESS].admins):
-        try:
-            await application.bot.set_my_commands(
-                handlers.PUBLIC_COMMANDS + handlers.ADMIN_COMMANDS, scope=BotCommandScopeChat(admin)
-            )
-        except TelegramError as error:  # an admin who never opened a chat with the bot
-            logger.warning("Admin commands not shown to %s: %s", admin, error)
+    """Fill Telegram's command menus from the command table (commands.py)."""
+    bot_data = _bot_data(application)
+    await commands.set_menus(application, sorted(bot_data.access.admins), bot_data.commands)
+
+
+def _bot_data(application: Application) -> BotData:
+    bot_data = application.bot_data
+    assert isinstance(bot_data, BotData)
+    return bot_data
 
 
 async def _check_token(settings: Settings) -> str:
@@ -240,5 +240,5 @@ def run_bot(settings: Settings) -> int:
 
 
 def _on_stop_signal_webhook(application: Application) -> None:
-    if handlers.cancel_rebuilds(application):
+    if cancel_rebuilds(_bot_data(application)):
         logger.info("Stopping during a rebuild: the index in service stays, the unfinished build is dropped")

@@ -34,10 +34,20 @@ class TagsPage:
     page: int
 
 
-def parse_callback(data: str | None) -> AnswerPage | TagsPage | None:
+@dataclass(frozen=True, slots=True)
+class Label:
+    """The "n/N" between ◀ and ▶: pressing it does nothing."""
+
+
+Target = AnswerPage | TagsPage | Label
+
+
+def parse_callback(data: str | None) -> Target | None:
     """What a button press asks for, or ``None`` for data this bot never produces."""
     if not data:
         return None
+    if data == NOOP:
+        return Label()
     if match := _ANSWER_PAGE.fullmatch(data):
         return AnswerPage(match[1], int(match[2]))
     if match := _TAGS_PAGE.fullmatch(data):

@@ -148,8 +148,9 @@ def render_nothing(question: str, did_you_mean: str | None = None) -> str:
     return "\n\n".join(lines)
 
 
-def render_help(info: IndexInfo, examples: Sequence[str], is_admin: bool) -> str:
-    """What the bot knows and how to ask it, built from the index in service."""
+def render_help(info: IndexInfo, examples: Sequence[str], commands: Sequence[tuple[str, str]]) -> str:
+    """What the bot knows and how to ask it, built from the index in service; ``commands`` are
+    the (usage, description) pairs this user may run, from the command table."""
     span = _date_range(info.first_date, info.last_date)
     lines = [
         "I answer questions about security incidents from the team's notes: "
@@ -160,11 +161,10 @@ def render_help(info: IndexInfo, examples: Sequence[str], is_admin: bool) -> str
         "",
         f"Narrow a question with filters: <code>{escape(FILTER_SYNTAX)}</code>",
         "",
-        "Browse: /tags, /tag NAME, /sources, /source NAME, /latest",
+        *(f"{escape(usage)} — {escape(description)}" for usage, description in commands),
+        "",
         "In groups, mention me or reply to my message. In any chat, type my @username and a question.",
     ]
-    if is_admin:
-        lines.append("Admin: /reindex rebuilds the index from the seeds, /stats shows what is in service.")
     return _join_within(lines)
 
 

@@ -1,0 +1,51 @@
+"""The state every handler shares, typed: what ``context.bot_data`` holds.
+
+PTB makes ``bot_data`` by calling the class given in :class:`telegram.ext.ContextTypes` with no
+arguments (as its ``contexttypesbot.py`` example shows), so :func:`context_types` binds the
+library, the access rules and the command table into a subclass made for one Application.
+Handlers are typed ``(Update, BotContext)`` and read ``context.bot_data.library`` instead of
+string keys, so a misspelt name fails the type check instead of a user's request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from telegram import Update
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from bot.chat.telegram.access import Access
+from bot.chat.telegram.keyboards import AnswerStore
+from bot.search.library import Library
+
+if TYPE_CHECKING:
+    from bot.chat.telegram.commands import Command
+
+
+class BotData:
+    """One Application's shared state: the index in service, who may do what, recent answers,
+    the /reindex handlers waiting for a rebuild (cancelled at shutdown) and the command table."""
+
+    def __init__(self, library: Library, access: Access, commands: Sequence[Command]) -> None:
+        self.library = library
+        self.access = access
+        self.commands = tuple(commands)
+        self.answers = AnswerStore()
+        self.rebuilds: set[asyncio.Task[Any]] = set()
+
+
+BotContext: TypeAlias = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
+Handler: TypeAlias = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+
+def context_types(library: Library, access: Access, commands: Sequence[Command]) -> ContextTypes[Any, Any, Any, Any]:
+    """ContextTypes whose ``bot_data`` is a :class:`BotData` holding these three."""
+
+    class Bound(BotData):
+        def __init__(self) -> None:
+            super().__init__(library, access, commands)
+
+    return ContextTypes(context=CallbackContext, bot_data=Bound)
+
