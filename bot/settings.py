@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     rate_limit_per_second: float = Field(default=30, ge=0)
     rate_limit_group_per_minute: float = Field(default=20, ge=0)
 
+    # /watch: a watch matching more than WATCH_MAX_SHARE of the notes in the index is refused (it
+    # would flood its chat with most new notes).
+    watch_max_share: float = Field(default=0.05, gt=0, le=1)
+
     @field_validator("admin_ids", "allowed_user_ids", "allowed_chat_ids", mode="before")
     @classmethod
     def _comma_separated_ids(cls, value: object) -> object:

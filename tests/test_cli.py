@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.chat.cli import main
-from seed_notes import LINE_LINK, LINE_NOTE, PHISHING_LINK, PIPELINE_LINK, write_seeds
+from seed_notes import LINE_LINK, LINE_NOTE, PHISHING_LINK, PIPELINE_LINK, note_text, write_seeds
 
 QUESTION = "who was affected in the Taiwan LINE hack?"
 HIT_KEYS = ["rank", "score", "title", "source", "date", "link", "tags", "passage", "note"]
@@ -210,3 +210,29 @@ def test_a_corrupt_index_with_no_seeds_is_one_clear_line(tmp_path, capsys):
     capsys.readouterr()
     line = _one_clear_line(*run(capsys, *flags, "ask", QUESTION))
     assert "does not exist" in line
+
+
+def test_watch_test_lists_the_notes_a_watch_would_match(built, capsys):
+    code, out, err = run(capsys, *built, "watch", "test", "Colonial Pipeline ransom")
+    assert code == 0 and err == ""
+    assert out.splitlines()[0] == "1 of 3 notes (33.3%) match 'Colonial Pipeline ransom'"
+    assert "Colonial Pipeline paid a ransom to DarkSide" in out and PIPELINE_LINK in out
+    assert "refuse" not in out
+
+
+def test_watch_test_says_when_nothing_matches(built, capsys):
+    code, out, _ = run(capsys, *built, "watch", "test", "Kaseya", "VSA")
+    assert code == 0 and out.splitlines() == ["0 of 3 notes (0.0%) match 'Kaseya VSA'"]
+
+
+def test_watch_test_says_a_watch_on_a_common_word_would_be_refused(tmp_path, capsys, monkeypatch):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for i in range(12):
+        (seeds / f"{i}.md").write_text(
+            note_text(f"Attack number {i}", [f"An attack hit victim {i}."], source="ZDNet", link=f"https://e.com/{i}"),
+            "utf-8",
+        )
+    code, out, _ = run(capsys, "--seeds", str(seeds), "--index", str(tmp_path / "index"), "watch", "test", "attack")
+    assert code == 0 and out.startswith("12 of 12 notes (100.0%) match 'attack'")
+    assert "/watch would refuse it" in out

@@ -89,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
     feedback.add_argument("--data", type=Path, default=argparse.SUPPRESS, help="state folder (default: DATA_DIR or INDEX_DIR)")
     feedback.set_defaults(handler=_feedback)
 
+    watch = sub.add_parser("watch", help="try a /watch before saving it").add_subparsers(dest="action", required=True)
+    test = watch.add_parser("test", parents=[common], help="the notes of the current index a watch would match")
+    test.add_argument("terms", nargs="+", help='what /watch would be given, e.g. "ransomware tag:healthcare"')
+    test.add_argument("--top", type=int, default=20, help="list at most this many (default 20)")
+    test.set_defaults(handler=_watch_test)
+
     ev = sub.add_parser("eval", parents=[common], help="measure answer quality on a question file")
     ev.add_argument("questions", type=Path)
     ev.add_argument("--json", action="store_true")
@@ -237,6 +243,28 @@ def _answer_text(answer: Answer) -> str:
         lines.append(did_you_mean(answer))
     lines += [render_hit(h, len(answer.hits), brackets) + "\n" for h in answer.hits]
     return "\n".join(lines)
+
+
+def _watch_test(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.search.watching import Breadth, matches, too_broad
+
+    terms = " ".join(args.terms)
+    engine = _library(settings).engine
+    matched = matches(engine, terms)
+    found = Breadth(len(matched), engine.info.notes)
+    print(f"{found.matches} of {found.notes} notes ({found.share:.1%}) match {terms!r}")
+    for match in matched[: max(args.top, 0)]:
+        note = match.hit.note
+        meta = " · ".join(p for p in (note.source, note.date.isoformat() if note.date else "") if p)
+        print(f"  {note.title}\n    {meta}  {note.link or note.path}")
+    if len(matched) > args.top:
+        print(f"  … and {len(matched) - args.top} more")
+    if too_broad(found, settings.watch_max_share):
+        print(
+            f"/watch would refuse it: more than {settings.watch_max_share:.0%} of the notes match "
+            "(add a more specific word or a filter such as tag: or source:)"
+        )
+    return 0
 
 
 def _tags(args: argparse.Namespace, settings: Settings) -> int:

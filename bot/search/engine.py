@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import cached_property
 
@@ -13,7 +13,7 @@ from bot.search.index import Index
 from bot.search.query import Query, parse_query
 from bot.search.ranking import Ranked, Ranker
 from bot.search.results import Answer, Hit, IndexInfo, SourceStats
-from bot.search.retriever import LocalRetriever
+from bot.search.retriever import LocalRetriever, PassageHit
 from bot.search.sentences import best_sentence
 from bot.search.tokenize import Tokenizer
 
@@ -46,22 +46,23 @@ class Engine:
         """The best passages for ``question``; none when nothing in the notes is relevant."""
         query = parse_query(question)
         ranked = self.ranker.rank(query.text, top=top, filters=query if query.filtered else None)
-        hits = []
-        for i, (passage, score) in enumerate(ranked.passages):
-            text = self.retriever.passage_text(passage.passage)
-            matched = [(s, e, t) for s, e, t in self.tokenizer.spans(text) if t in ranked.weights]
-            hits.append(
-                Hit(
-                    rank=i + 1,
-                    score=score,
-                    note=self.retriever.note(passage.note),
-                    passage=text,
-                    position=passage.position,
-                    highlights=tuple((s, e) for s, e, _ in matched),
-                    sentence=best_sentence(text, matched, ranked.weights),
-                )
-            )
+        hits = [self.hit(i + 1, passage, score, ranked.weights) for i, (passage, score) in enumerate(ranked.passages)]
         return Answer(question=question, hits=tuple(hits), did_you_mean=self._did_you_mean(query.text, ranked, hits))
+
+    def hit(self, rank: int, passage: PassageHit, score: float, weights: Mapping[str, float]) -> Hit:
+        """A passage as the chat layer shows it: its note, the question's words marked, and the
+        sentence holding most of their weight."""
+        text = self.retriever.passage_text(passage.passage)
+        matched = [(s, e, t) for s, e, t in self.tokenizer.spans(text) if t in weights]
+        return Hit(
+            rank=rank,
+            score=score,
+            note=self.retriever.note(passage.note),
+            passage=text,
+            position=passage.position,
+            highlights=tuple((s, e) for s, e, _ in matched),
+            sentence=best_sentence(text, matched, weights),
+        )
 
     def _did_you_mean(self, text: str, ranked: Ranked, hits: Sequence[Hit]) -> str | None:
         """The question respelt with each corrected word as the notes spell it."""

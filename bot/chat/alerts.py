@@ -1,0 +1,58 @@
+"""After a build: which watches its new and changed notes match, queued once (no Telegram here).
+
+Whatever put the build in service (the refresh loop, /reindex, the rebuild at start, or
+``incident-bot index build`` in another process), its manifest says which notes it added and
+changed since the index it replaced. ``queue_matches`` matches those notes against every active
+watch and queues the matches together with the mark that the build was handled (one
+transaction, see ``bot.state.watches``), so a build is handled exactly once even across a crash
+or a restart. A first build (nothing replaced) announces nothing: every note in it is old news.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.search.engine import Engine
+from bot.search.store import IndexCorrupt, IndexMissing, current_target, last_changes, read_manifest
+from bot.search.watching import matches
+from bot.state.watches import WatchStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """What handling one build did."""
+
+    build: str
+    fresh: int  # new and changed notes in it
+    queued: int  # notifications queued
+
+
+def queue_matches(store: WatchStore, engine: Engine, index_dir: Path) -> Queued | None:
+    """Queue the matches of the build in service if it was not handled yet. None when there is
+    nothing to do, or when the build on disk is not (or no longer) the one ``engine`` serves:
+    the next call handles it."""
+    try:
+        build = current_target(index_dir)
+        manifest = read_manifest(index_dir)
+        if current_target(index_dir) != build:
+            return None  # swapped meanwhile
+    except (OSError, IndexMissing, IndexCorrupt):
+        return None
+    if manifest["built_at"] != engine.index.built_at.isoformat() or manifest["fingerprint"] != engine.index.fingerprint:
+        return None  # another process's build, not loaded yet
+    if store.handled(build):
+        return None
+    changes = last_changes(manifest)
+    fresh = set() if changes is None or changes.get("replaced") is None else {*changes["added"], *changes["changed"]}
+    numbers = {i for i, note in enumerate(engine.index.notes) if note.path in fresh}
+    rows = []
+    if numbers:
+        for watch in store.active():
+            for match in matches(engine, watch.query, among=numbers):
+                rows.append((watch.id, match.key, match.digest, watch.chat_id))
+    queued = store.record(build, rows)
+    return Queued(build, len(numbers), queued)
