@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/incremental.py [--seeds ../shared/corpus/notes] [--rounds 5]
 
-A temporary seeds folder mirrors the real corpus with one symlink per file (the corpus itself is
-never touched or copied). One full ``Library.rebuild()`` fills the build cache; then each round
-edits 5 notes, adds 5 and deletes 1 (different ones each round) and times ``Library.rebuild()``
+A temporary seeds folder mirrors the real corpus with one hard link per file (the corpus itself is
+never touched; a symlink to a file outside the seeds would not be read). One full
+``Library.rebuild()`` fills the build cache; then each round edits 5 notes, adds 5 and deletes 1 (different ones each round) and times ``Library.rebuild()``
 in a fresh interpreter, as the CLI run from cron would: the figure is the rebuild call itself
 (scan + stat, cache, parse the changed files, tokenise them, both BM25 matrices, atomic write,
 reload, cache save); interpreter start-up and imports are reported beside it. At the end the
@@ -50,11 +50,15 @@ def child(seeds: Path, index_dir: Path) -> None:
 
 
 def link_tree(source: Path, folder: Path) -> None:
-    for dirpath, _, filenames in os.walk(source):
-        target = folder / Path(dirpath).relative_to(source)
-        target.mkdir(parents=True, exist_ok=True)
-        for name in filenames:
-            (target / name).symlink_to(Path(dirpath) / name)
+    """Hard links (a copy across file systems): a symlink to a file outside the seeds is no seed."""
+    shutil.copytree(source, folder, copy_function=_link_or_copy)
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def change_notes(seeds: Path, files: list[Path], round_no: int) -> dict:
@@ -94,7 +98,7 @@ def main() -> None:
     try:
         seeds, index_dir = work / "seeds", work / "index"
         link_tree(seeds_src, seeds)
-        files = sorted(p for p in seeds.rglob("*.md") if p.is_symlink())
+        files = sorted(seeds.rglob("*.md"))
         full = run_child(seeds, index_dir)
         results["full"] = full
         say(f"full rebuild (empty cache): {full['rebuild_s']:.2f} s, {full['notes']} notes")

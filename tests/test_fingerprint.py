@@ -29,15 +29,22 @@ def test_an_edited_note_changes_the_fingerprint(tmp_path):
     assert seeds_fingerprint(tmp_path) != before
 
 
-def test_a_note_behind_a_symlinked_folder_counts(tmp_path):
-    real = tmp_path / "real"
-    _note(real / "a.md")
+def test_a_note_behind_a_symlinked_folder_inside_the_seeds_counts(tmp_path):
     seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "linked").symlink_to(real, target_is_directory=True)
+    _note(seeds / ".archive" / "2021" / "a.md")
+    (seeds / "2021").symlink_to(seeds / ".archive" / "2021", target_is_directory=True)
     before = seeds_fingerprint(seeds)
-    _note(real / "b.md")
+    _note(seeds / ".archive" / "2021" / "b.md")
     assert seeds_fingerprint(seeds) != before
+
+
+def test_a_note_behind_a_symlinked_folder_outside_the_seeds_does_not_count(tmp_path):
+    seeds = tmp_path / "seeds"
+    _note(seeds / "a.md")
+    (seeds / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    before = seeds_fingerprint(seeds)
+    _note(tmp_path / "elsewhere" / "b.md")
+    assert seeds_fingerprint(seeds) == before
 
 
 def test_files_the_loader_ignores_do_not_count(tmp_path):

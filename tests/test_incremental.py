@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bot.notes import loader
 from bot.notes.fingerprint import seeds_fingerprint
 from bot.notes.loader import load_corpus
 from bot.search import cache as cache_module
-from bot.search.cache import CACHE_DIR, CACHE_FILE, BuildCache, scan
+from bot.search.cache import CACHE_DIR, CACHE_FILE, BuildCache
 from bot.search.index import build_index
 from bot.search.library import Library
 from bot.search.store import load_index
@@ -24,18 +24,22 @@ QUESTION = "who was affected in the Taiwan LINE hack?"
 
 
 def link_tree(source: Path, folder: Path) -> Path:
-    """``folder`` mirrors ``source`` with one symlink per file, so notes can be added, edited
-    and deleted in ``folder`` while the real corpus stays untouched."""
-    for dirpath, _, filenames in os.walk(source):
-        target = folder / Path(dirpath).relative_to(source)
-        target.mkdir(parents=True, exist_ok=True)
-        for name in filenames:
-            (target / name).symlink_to(Path(dirpath) / name)
+    """``folder`` mirrors ``source`` with one hard link per file (a copy across file systems), so
+    notes can be added, edited and deleted in ``folder`` while the real corpus stays untouched.
+    (Symlinks would not do: a link to a file outside the seeds folder is never a seed.)"""
+    shutil.copytree(source, folder, copy_function=_link_or_copy)
     return folder
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def edit(path: Path, extra: str) -> None:
-    """Replace the (symlinked) note with a real file holding one more paragraph."""
+    """Replace the (linked) note with a new file holding one more paragraph."""
     text = path.read_text("utf-8")
     path.unlink()
     path.write_text(text.replace("## Article:\n", f"## Article:\n{extra}\n\n\n", 1), "utf-8")
@@ -68,7 +72,7 @@ def test_ten_changed_notes_of_the_real_corpus_rebuild_to_the_full_index(notes_di
     first = library.last_build
     assert first.reused == 0
 
-    files = sorted(p for p in seeds.rglob("*.md") if p.is_symlink())
+    files = sorted(seeds.rglob("*.md"))
     for i, path in enumerate(files[100:105]):
         edit(path, f"Quokkaware number {i} encrypted the backups of the regional water utility.")
     for i, path in enumerate(files[200:205]):
@@ -189,25 +193,3 @@ def test_the_fingerprint_from_the_cache_stats_is_seeds_fingerprint(seeds, tmp_pa
     (seeds / "nested" / "Note.MD").write_text(note_text("Upper case suffix", ["Text."], source="X", link="l"), "utf-8")
     _, _, _, _, stats = BuildCache().load_corpus(seeds)
     assert stats.fingerprint == seeds_fingerprint(seeds)
-
-
-def test_scan_walks_like_the_loader(seeds, tmp_path):
-    (seeds / ".hidden").mkdir()
-    (seeds / ".hidden" / "a.md").write_text("# hidden", "utf-8")
-    (seeds / "zdnet" / ".draft.md").write_text("# draft", "utf-8")
-    (seeds / "zdnet" / "notes.txt").write_text("not a note", "utf-8")
-    (seeds / "loop").mkdir()
-    (seeds / "loop" / "back").symlink_to(seeds)  # a cycle: each folder walked once
-    (seeds / "alias").symlink_to(seeds / "zdnet")
-    (seeds / "broken").symlink_to(tmp_path / "nowhere.md")
-    files, problems = scan(seeds)
-    want_files, want_problems = loader._scan(seeds)
-    assert files == [(rel, str(path)) for rel, path in want_files]
-    assert problems == want_problems
-
-
-@pytest.mark.corpus
-def test_scan_walks_the_real_corpus_like_the_loader(notes_dir):
-    files, problems = scan(notes_dir)
-    want_files, want_problems = loader._scan(notes_dir)
-    assert files == [(rel, str(path)) for rel, path in want_files] and problems == want_problems

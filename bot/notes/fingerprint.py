@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
-from bot.notes.loader import iter_note_files
+from bot.notes.walk import scan_seeds
+
+
+class Fingerprint:
+    """The hash of each seed's relative path, size and modification time, in walk order: the
+    build cache stats every file anyway and feeds the same stats in here."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+
+    def add(self, rel: str, st: os.stat_result) -> None:
+        self._digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()[:16]
 
 
 def seeds_fingerprint(seeds_dir: Path) -> str:
-    """Hash of every note file's relative path, size and modification time.
+    """The Fingerprint of every seed ``scan_seeds`` finds.
 
-    Stats only, no reads: it runs at every start and before every rebuild. It walks exactly the
+    Stats only, no reads: it runs at every start and before every rebuild. It covers exactly the
     files the loader reads (symlinked folders included), so any added, removed, edited or
     touched note changes it.
     """
-    digest = hashlib.sha256()
-    for path in iter_note_files(seeds_dir):
+    fingerprint = Fingerprint()
+    for seed in scan_seeds(Path(seeds_dir))[0]:
         try:
-            st = path.stat()
+            fingerprint.add(seed.rel, os.stat(seed.path))
         except OSError:
             continue
-        rel = path.relative_to(seeds_dir).as_posix()
-        digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()[:16]
+    return fingerprint.hexdigest()

@@ -1,12 +1,22 @@
-"""Read a seeds folder into notes, reporting every file that could not be used and why."""
+"""Read a seeds folder into notes, reporting every file that could not be used and why.
+
+The public API the loader and the build cache share: ``scan_seeds`` (bot.notes.walk) says which
+files are seeds, ``read_notes`` parses a list of them (in worker processes when that pays, or when
+the caller has other threads to keep responsive), ``read_note`` one.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import stat
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.notes.errors import NoteRejected, SeedsError
@@ -14,10 +24,16 @@ from bot.notes.frontmatter_notes import has_frontmatter, parse_frontmatter_note
 from bot.notes.information import is_information_note, parse_information_note
 from bot.notes.models import Corpus, Note, Skipped
 from bot.notes.plain_notes import parse_plain_note
+from bot.notes.walk import NOT_REGULAR, SeedFile, iter_note_files, scan_seeds
 
-NOTE_SUFFIXES = (".md", ".markdown")
+__all__ = [
+    "MAX_BYTES", "SeedsError", "decode_note", "iter_note_files", "load_corpus", "parse_note", "parse_pool",
+    "read_note", "read_notes",
+]
+
 MAX_BYTES = 5 * 1024 * 1024
 _PARALLEL_MIN_FILES = 400
+_PR_SET_PDEATHSIG = 1
 
 
 def load_corpus(seeds_dir: Path, *, workers: int | None = None) -> Corpus:
@@ -26,30 +42,96 @@ def load_corpus(seeds_dir: Path, *, workers: int | None = None) -> Corpus:
     Parsing is CPU-bound, so big folders are split over ``workers`` processes (default: one per
     CPU); ``workers=1`` keeps everything in this process. The result is the same either way.
     """
-    files, skipped = _scan(Path(seeds_dir))
+    files, skipped = scan_seeds(Path(seeds_dir))
     notes: list[Note] = []
-    for result in _read_all(files, workers or os.cpu_count() or 1):
+    for result in read_notes(files, workers or os.cpu_count() or 1):
         (notes if isinstance(result, Note) else skipped).append(result)
     return Corpus(notes=tuple(notes), skipped=tuple(skipped))
 
 
-def iter_note_files(seeds_dir: Path) -> Iterator[Path]:
-    """Markdown files below ``seeds_dir``, sorted by relative path, hidden files and dirs left out.
+def read_notes(files: Sequence[SeedFile], workers: int) -> list[Note | Skipped]:
+    """Each file as a Note or Skipped, in ``files`` order.
 
-    Directory symlinks are followed once each (by device and inode), so a loop cannot hang the
-    walk. File entries are yielded even when they cannot be read, so the reason gets reported.
+    Worker processes parse when there is enough work to pay for them, and always when this
+    process runs other threads (the bot's event loop): parsing holds the GIL, so parsing in a
+    thread would stall every answer for as long as the rebuild parses.
     """
-    files, _ = _scan(Path(seeds_dir))
-    return (path for _, path in files)
+    threaded = threading.active_count() > 1
+    if not files or (not threaded and (workers < 2 or len(files) < _PARALLEL_MIN_FILES)):
+        return [read_note(f.real, f.rel) for f in files]
+    workers = max(1, min(workers, len(files) // 50 + 1))
+    chunk = max(1, len(files) // (workers * 4))
+    batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
+    with parse_pool(workers) as pool:
+        return [result for batch in pool.map(_read_batch, batches) for result in batch]
 
 
-def read_note(path: Path, rel: str) -> Note | Skipped:
-    """One file as a Note, or Skipped with the reason; never raises for a bad file."""
+@contextmanager
+def parse_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of parser processes that die with this one, even on ``kill -9``.
+
+    ``fork`` is quick but only safe while this process has one thread; with more (the bot) the
+    workers come from a fork server instead.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    parent: int | None = None
+    if "fork" in methods and threading.active_count() == 1:
+        context = multiprocessing.get_context("fork")
+        parent = os.getpid()
+    elif "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+    else:
+        context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_die_with_parent, initargs=(parent,)
+    )
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return Skipped(rel, f"too large ({size / 1024 / 1024:.1f} MB)")
-        data = path.read_bytes()
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _die_with_parent(expected_parent: int | None) -> None:
+    """Worker initializer: the kernel kills this worker when its parent dies (Linux), so a build
+    killed mid-parse leaves no orphan parsing on; elsewhere a thread watches for the parent going.
+    A fork-server worker's parent is the fork server, which exits when the build does."""
+    parent = os.getppid()
+    if expected_parent is not None and parent != expected_parent:
+        os._exit(1)  # the build died before this worker got here
+    if not _kill_on_parent_death():
+        threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died while the kernel was being told
+
+
+def _kill_on_parent_death() -> bool:
+    """Ask Linux for SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG); False elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        threading.Event().wait(1.0)
+    os._exit(1)
+
+
+def read_note(path: Path | str, rel: str) -> Note | Skipped:
+    """One file as a Note, or Skipped with the reason; never raises for a bad file.
+
+    ``path`` is opened without following a final symlink and without blocking (a FIFO must not
+    hang the build), must be a regular file once open, and at most ``MAX_BYTES`` + 1 bytes are
+    read (a file that grows, or a device, cannot exhaust memory).
+    """
+    try:
+        data = _read_bounded(os.fspath(path))
+    except NoteRejected as exc:
+        return Skipped(rel, exc.reason)
     except OSError as exc:
         return Skipped(rel, exc.strerror or str(exc))
     try:
@@ -58,6 +140,30 @@ def read_note(path: Path, rel: str) -> Note | Skipped:
         return Skipped(rel, exc.reason)
     except Exception as exc:  # one odd file must not stop the bot from loading the rest
         return Skipped(rel, f"could not parse ({type(exc).__name__}: {exc})")
+
+
+def _read_bounded(path: str) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NoteRejected(NOT_REGULAR)
+        if st.st_size > MAX_BYTES:
+            raise NoteRejected(_too_large(st.st_size))
+        chunks: list[bytes] = []
+        left = MAX_BYTES + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    if left <= 0:
+        raise NoteRejected(_too_large(MAX_BYTES + 1))
+    return b"".join(chunks)
+
+
+def _too_large(size: int) -> str:
+    return f"too large ({size / 1024 / 1024:.1f} MB)"
 
 
 def decode_note(data: bytes) -> str:
@@ -82,68 +188,5 @@ def parse_note(text: str, path: str) -> Note:
     return parse_plain_note(text, path)
 
 
-def _read_all(files: list[tuple[str, Path]], workers: int) -> list[Note | Skipped]:
-    """Results in ``files`` order; worker processes only when there is enough work to pay."""
-    if workers < 2 or len(files) < _PARALLEL_MIN_FILES or not _can_fork():
-        return [read_note(path, rel) for rel, path in files]
-    chunk = max(1, len(files) // (workers * 4))
-    batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return [result for batch in pool.map(_read_batch, batches) for result in batch]
-
-
-def _can_fork() -> bool:
-    """Fork is quick and needs no ``__main__`` guard in callers, but is only safe single-threaded."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-
-
-def _read_batch(files: list[tuple[str, Path]]) -> list[Note | Skipped]:
-    return [read_note(path, rel) for rel, path in files]
-
-
-def _scan(seeds_dir: Path) -> tuple[list[tuple[str, Path]], list[Skipped]]:
-    """(relative path, path) of note files in order, and unreadable folders as Skipped."""
-    if not seeds_dir.exists():
-        raise SeedsError(f"seeds folder {seeds_dir} does not exist")
-    if not seeds_dir.is_dir():
-        raise SeedsError(f"seeds folder {seeds_dir} is not a directory")
-    files: list[tuple[str, Path]] = []
-    problems: list[Skipped] = []
-    _walk(seeds_dir, seeds_dir, set(), files, problems)
-    files.sort()
-    problems.sort(key=lambda s: s.path)
-    return files, problems
-
-
-def _walk(
-    root: Path,
-    folder: Path,
-    visited: set[tuple[int, int]],
-    files: list[tuple[str, Path]],
-    problems: list[Skipped],
-) -> None:
-    try:
-        st = folder.stat()
-        if (st.st_dev, st.st_ino) in visited:
-            return
-        visited.add((st.st_dev, st.st_ino))
-        entries = list(os.scandir(folder))
-    except OSError as exc:
-        problems.append(Skipped(folder.relative_to(root).as_posix(), exc.strerror or str(exc)))
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        path = Path(entry.path)
-        if _is_dir(entry):
-            _walk(root, path, visited, files, problems)
-        elif entry.name.lower().endswith(NOTE_SUFFIXES):
-            files.append((path.relative_to(root).as_posix(), path))
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
+def _read_batch(files: Sequence[SeedFile]) -> list[Note | Skipped]:
+    return [read_note(f.real, f.rel) for f in files]

@@ -28,8 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from bot.notes import loader
+from bot.notes.fingerprint import Fingerprint
 from bot.notes.models import Corpus, Note, Skipped, Tag
 from bot.search.changes import content_hash
+from bot.notes.walk import SeedFile, scan_seeds
 from bot.search.index import note_texts
 from bot.search.tokenize import TermIds, Tokenizer, gather
 
@@ -98,25 +100,25 @@ class BuildCache:
         ``build_index`` order, its notes' content hashes, and the cache to save for next time."""
         seeds_dir = Path(seeds_dir)
         stats = BuildStats()
-        files, skipped = scan(seeds_dir)
+        files, skipped = scan_seeds(seeds_dir)
         same_seeds = self.seeds_dir == str(seeds_dir.resolve())
         keys: list[tuple[int, int] | None] = []
-        fresh: list[tuple[str, str]] = []
+        fresh: list[SeedFile] = []
         # The stats taken here are the ones seeds_fingerprint hashes, so it comes for free.
-        digest = hashlib.sha256()
-        for rel, path in files:
+        fingerprint = Fingerprint()
+        for seed in files:
             try:
-                st = os.stat(path)
+                st = os.stat(seed.path)
                 key = (st.st_size, st.st_mtime_ns)
-                digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+                fingerprint.add(seed.rel, st)
             except OSError:
                 key = None
             keys.append(key)
-            entry = self.entries.get(rel) if same_seeds else None
+            entry = self.entries.get(seed.rel) if same_seeds else None
             if key is None or entry is None or (entry.size, entry.mtime_ns) != key:
-                fresh.append((rel, path))
-        read = iter(loader._read_all([(rel, Path(path)) for rel, path in fresh], workers or os.cpu_count() or 1))
-        fresh_rel = {rel for rel, _ in fresh}
+                fresh.append(seed)
+        read = iter(loader.read_notes(fresh, workers or os.cpu_count() or 1))
+        fresh_rel = {seed.rel for seed in fresh}
 
         notes: list[Note] = []
         hashes: list[str] = []
@@ -124,7 +126,7 @@ class BuildCache:
         # Where each note's texts come from: ("old", first text in this cache) or ("new", note).
         sources: list[tuple[bool, int]] = []
         new_notes: list[Note] = []
-        for (rel, _), key in zip(files, keys):
+        for (rel, _, _), key in zip(files, keys):
             if rel in fresh_rel:
                 result = next(read)
                 stats.parsed += 1
@@ -144,7 +146,7 @@ class BuildCache:
             if key is not None:
                 new_entries[rel] = _Entry(key[0], key[1], note, -1, note_hash)
         corpus = Corpus(notes=tuple(notes), skipped=tuple(skipped))
-        stats.fingerprint = digest.hexdigest()[:16]
+        stats.fingerprint = fingerprint.hexdigest()
         stats.changed = bool(new_notes) or new_entries.keys() != self.entries.keys() or not same_seeds
 
         tokens = self._tokens(notes, sources, new_notes, tokenizer or Tokenizer())
@@ -282,52 +284,6 @@ class BuildCache:
         if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= len(terms)):
             raise ValueError("term ids out of range")
         return cls(seeds_dir=body["seeds_dir"], entries=entries, terms=terms, ids=ids, offsets=offsets)
-
-
-def scan(seeds_dir: Path) -> tuple[list[tuple[str, str]], list[Skipped]]:
-    """``loader._scan`` with plain strings instead of Path objects (a third of an incremental
-    build's time went into pathlib): the same files in the same order, the same problems."""
-    if not seeds_dir.exists():
-        raise loader.SeedsError(f"seeds folder {seeds_dir} does not exist")
-    if not seeds_dir.is_dir():
-        raise loader.SeedsError(f"seeds folder {seeds_dir} is not a directory")
-    root = str(seeds_dir)
-    files: list[tuple[str, str]] = []
-    problems: list[Skipped] = []
-    visited: set[tuple[int, int]] = set()
-    suffixes = loader.NOTE_SUFFIXES
-    pending = [(root, ".")]
-    while pending:
-        folder, rel_folder = pending.pop()
-        try:
-            st = os.stat(folder)
-            if (st.st_dev, st.st_ino) in visited:
-                continue
-            visited.add((st.st_dev, st.st_ino))
-            entries = list(os.scandir(folder))
-        except OSError as exc:
-            problems.append(Skipped(rel_folder, exc.strerror or str(exc)))
-            continue
-        prefix = "" if rel_folder == "." else rel_folder + "/"
-        subfolders = []
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                subfolders.append((entry.path, prefix + name))
-            elif name.lower().endswith(suffixes):
-                files.append((prefix + name, entry.path))
-        # Depth first in scandir order, as loader._walk recurses: it decides which of two
-        # links to one folder is walked.
-        pending.extend(reversed(subfolders))
-    files.sort()
-    problems.sort(key=lambda s: s.path)
-    return files, problems
 
 
 class _SafeUnpickler(pickle.Unpickler):
