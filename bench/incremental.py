@@ -124,7 +124,7 @@ def main() -> None:
           f"{results['loadavg_end'][0]:.2f}")
     print(f"  {'full rebuild, empty cache':<40} {results['full']['rebuild_s']:>8.2f} s")
     for i, r in enumerate(rounds, 1):
-        print(f"  {'round %d: Library.rebuild()' % i:<40} {r['rebuild_s']:>8.2f} s   "
+        print(f"  {f'round {i}: Library.rebuild()':<40} {r['rebuild_s']:>8.2f} s   "
               f"(+ {r['import_s']:.2f} s imports; {r['parsed']} files parsed, {r['reused']} from the cache)")
     verdict = "PASS" if results["incremental_pass"] else "FAIL"
     print(f"  {'incremental median / max':<40} {results['incremental_median_s']:>8.2f} s / "

@@ -72,7 +72,7 @@ def main() -> int:
                 ids = api.push_many(
                     [api.message(u, QUESTIONS[(i + round_number) % len(QUESTIONS)]) for i, u in enumerate(users)]
                 )
-                pushed = {u: api.pushed_at[i] for u, i in zip(users, ids)}
+                pushed = {u: api.pushed_at[i] for u, i in zip(users, ids, strict=True)}
                 deadline = time.monotonic() + 120
                 while len({int(c["chat_id"]) for c in api.sent(mark)}) < len(users) and time.monotonic() < deadline:
                     time.sleep(0.01)

@@ -31,6 +31,7 @@ Prints a table with the issue's 1M targets, writes JSON and a PNG plot to bench/
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -84,7 +85,7 @@ def synthesize(real_notes, passages: int, folder: Path, seed: int = 6) -> list[t
         t = rng.choice(templates)
         mapping: dict[str, str] = {}
 
-        def swap(m: re.Match) -> str:
+        def swap(m: re.Match, mapping: dict[str, str] = mapping) -> str:
             w = m.group()
             if w not in name_set:
                 return w
@@ -162,10 +163,8 @@ def child_engine(engine: str, index_dir: Path, qfile: Path, n_queries: int) -> N
         for q in questions:
             t0 = clock()
             qt = bm25s.tokenize([q], stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
-            try:
+            with contextlib.suppress(ValueError):  # no query word in the vocabulary
                 retriever.retrieve(qt, k=TOP, show_progress=False)
-            except ValueError:
-                pass  # no query word in the vocabulary
             times.append(clock() - t0)
     elif engine == "tantivy":
         import tantivy
@@ -349,8 +348,10 @@ def print_table(r: dict) -> None:
             verdict = f"   <= {target:g}: {'PASS' if ok else 'FAIL'} ({big['label']})"
         print(f"  {key:<24}" + "".join(f"{fmt.format(row[key]):>14}" for row in rows) + verdict)
     for engine in ("bm25s", "tantivy", "rank_bm25"):
-        for key, get in (("build s", lambda e: f"{e['build_s']:.1f}"), ("query p50 ms", lambda e: f"{e['query_ms']['p50']:.2f}"),
-                         ("query p99 ms", lambda e: f"{e['query_ms']['p99']:.2f}"), ("peak RSS MB", lambda e: f"{e['hwm_mb']:.0f}")):
+        for key, get in (("build s", lambda e: f"{e['build_s']:.1f}"),
+                         ("query p50 ms", lambda e: f"{e['query_ms']['p50']:.2f}"),
+                         ("query p99 ms", lambda e: f"{e['query_ms']['p99']:.2f}"),
+                         ("peak RSS MB", lambda e: f"{e['hwm_mb']:.0f}")):
             cells = []
             for row in rows:
                 e = row["engines"].get(engine)
@@ -371,14 +372,15 @@ def plot(r: dict, path: Path) -> None:
     rows = sorted(r["rows"], key=lambda x: x["passages"])
     x = [row["passages"] for row in rows]
     fig, (lat, mem) = plt.subplots(1, 2, figsize=(12, 4.8))
-    for key, label, style in (("first_stage_p50_ms", "first stage p50", "o-"), ("first_stage_p99_ms", "first stage p99", "o--"),
+    for key, label, style in (("first_stage_p50_ms", "first stage p50", "o-"),
+                              ("first_stage_p99_ms", "first stage p99", "o--"),
                               ("ask_p50_ms", "Engine.ask p50", "s-"), ("ask_p99_ms", "Engine.ask p99", "s--")):
         lat.plot(x, [row[key] for row in rows], style, label=label)
     for engine, style in (("bm25s", "^:"), ("tantivy", "v:"), ("rank_bm25", "x:")):
         pts = [(row["passages"], row["engines"][engine]["query_ms"]["p50"]) for row in rows
                if "query_ms" in row["engines"].get(engine, {})]
         if pts:
-            lat.plot(*zip(*pts), style, label=f"{engine} p50")
+            lat.plot(*zip(*pts, strict=True), style, label=f"{engine} p50")
     lat.axhline(10, color="grey", lw=0.8)
     lat.axhline(50, color="grey", lw=0.8, ls="--")
     lat.set(xscale="log", yscale="log", xlabel="passages", ylabel="ms", title="search latency")
@@ -387,9 +389,10 @@ def plot(r: dict, path: Path) -> None:
     mem.plot(x, [row["rss_anon_mb"] for row in rows], "o:", label="  of which anonymous")
     mem.plot(x, [row["build_hwm_mb"] for row in rows], "s--", label="peak RSS while building")
     for engine, style in (("bm25s", "^:"), ("tantivy", "v:")):
-        pts = [(row["passages"], row["engines"][engine]["hwm_mb"]) for row in rows if "hwm_mb" in row["engines"].get(engine, {})]
+        pts = [(row["passages"], row["engines"][engine]["hwm_mb"]) for row in rows
+               if "hwm_mb" in row["engines"].get(engine, {})]
         if pts:
-            mem.plot(*zip(*pts), style, label=f"{engine} peak RSS")
+            mem.plot(*zip(*pts, strict=True), style, label=f"{engine} peak RSS")
     mem.axhline(1024, color="grey", lw=0.8)
     mem.set(xscale="log", xlabel="passages", ylabel="MB", title="memory")
     mem.legend(fontsize=8)

@@ -85,10 +85,7 @@ def child(index_dir: Path, questions_file: Path | None, passes: int) -> None:
     def first_stage(q: str) -> np.ndarray:
         ids = [vocab[t] for t in tokenize(q) if t in vocab]
         scores = matrix.scores(ids)
-        if k < matrix.n_docs:
-            top = np.argpartition(-scores, k - 1)[:k]
-        else:
-            top = np.arange(matrix.n_docs)
+        top = np.argpartition(-scores, k - 1)[:k] if k < matrix.n_docs else np.arange(matrix.n_docs)
         return top[np.argsort(-scores[top], kind="stable")]
 
     first: list[float] = []
@@ -261,7 +258,9 @@ def main() -> None:
         questions = own + dev + generated
         qfile = work / "questions.jsonl"
         qfile.write_text("".join(json.dumps({"question": q}) + "\n" for q in questions), "utf-8")
-        results["questions"] = {"bench": len(own), "dev": len(dev), "generated": len(generated), "total": len(questions)}
+        results["questions"] = {
+            "bench": len(own), "dev": len(dev), "generated": len(generated), "total": len(questions)
+        }
 
         # Cold loads and queries, each in a fresh interpreter.
         loads = [_run_child(index_dir) for _ in range(args.runs)]

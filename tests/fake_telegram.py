@@ -635,7 +635,7 @@ class BotProcess:
         import subprocess
         import sys
 
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115  the bot's output for its whole life, closed in __exit__
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", *self.args],
             cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
@@ -679,9 +679,10 @@ class BotProcess:
         return code, time.monotonic() - started
 
     def rss_kb(self) -> int:
-        for line in open(f"/proc/{self.pid}/status", encoding="ascii"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+        with open(f"/proc/{self.pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
         raise AssertionError("no VmRSS")
 
     def cli(self, *args: str, timeout: float = 30.0) -> Any:

@@ -87,7 +87,7 @@ def test_systemd_unit_verifies_and_is_hardened(tmp_path: Path) -> None:
     result = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60)
     if "Failed to" in result.stderr and "incident-bot.service" not in result.stderr:
         pytest.skip(f"systemd-analyze cannot run here: {result.stderr.strip()[:200]}")
-    problems = [l for l in (result.stdout + result.stderr).splitlines() if "incident-bot.service" in l]
+    problems = [line for line in (result.stdout + result.stderr).splitlines() if "incident-bot.service" in line]
     assert result.returncode == 0 and problems == [], result.stdout + result.stderr
 
 

@@ -215,6 +215,6 @@ def test_damaged_index_files_are_logged_and_rebuilt_at_start(tmp_path: Path, dam
         assert "Conti" in reply["text"]
         bot.stop()
     assert "building it from" in log and "Traceback" not in log
-    line = next(l for l in log.splitlines() if "building it from" in l)
+    line = next(ln for ln in log.splitlines() if "building it from" in ln)
     assert "WARNING" in line and ("truncated" in line or "manifest" in line or "gone" in line), line
     assert subprocess.run(["true"]).returncode == 0

@@ -74,7 +74,7 @@ def hostile_text(rng: random.Random) -> str:
     elif kind == 5:
         text = " ".join(rng.choices(STOPWORDS, k=rng.randint(1, 15)))
     elif kind == 6:
-        text = "".join(rng.choices(EMOJI + [" "], k=rng.randint(1, 40)))
+        text = "".join(rng.choices([*EMOJI, " "], k=rng.randint(1, 40)))
     elif kind == 7:
         text = f"{rng.choice(COMMANDS)} {rng.choice(PATHS + MARKUP + WORDS)}"
     elif kind == 8:
@@ -160,7 +160,8 @@ def test_thousands_of_hostile_updates_cause_no_error_and_no_bad_request(tmp_path
     print(f"hostile: {COUNT} updates in {took:.1f} s ({COUNT / took:.0f}/s); {dict(kinds)}; {dict(outcomes)}; "
           f"{len(calls)} Bot API calls, {len(bad)} refused")
     assert code == 0
-    for b in bad[:40]: print("BAD", b[0], b[1], b[2][:120].encode("unicode_escape")[:160])
+    for b in bad[:40]:
+        print("BAD", b[0], b[1], b[2][:120].encode("unicode_escape")[:160])
     assert bad == []
     assert "Traceback" not in log and " ERROR " not in log and "Error" not in log
     assert outcomes["error"] == 0

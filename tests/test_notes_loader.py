@@ -10,7 +10,10 @@ import pytest
 from bot.notes.errors import SeedsError
 from bot.notes.loader import MAX_BYTES, iter_note_files, load_corpus
 
-INFO = "# Title {n}\n### \n\n## Information:\n+ Source: S\n+ Link: https://x.test/{n}\n+ Date: 2022-01-31\n+ Author: A\n\n## Article:\nText {n}.\n\n#### Tags:\n[[S]]\n"
+INFO = (
+    "# Title {n}\n### \n\n## Information:\n+ Source: S\n+ Link: https://x.test/{n}\n+ Date: 2022-01-31\n+ Author: A\n\n"
+    "## Article:\nText {n}.\n\n#### Tags:\n[[S]]\n"
+)
 
 
 def _reasons(root: Path) -> dict[str, str]:

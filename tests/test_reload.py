@@ -53,7 +53,7 @@ def test_the_check_runs_at_most_once_per_interval(bot, seeds, monkeypatch):
     calls = []
     monkeypatch.setattr("bot.search.library.current_target", lambda d: calls.append(d) or "builds/x")
     for _ in range(100):
-        bot.engine
+        _ = bot.engine
     assert calls == []
     monkeypatch.undo()
     bot.reload_check_s = 0.0

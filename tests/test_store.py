@@ -142,7 +142,7 @@ def test_a_manifest_of_the_right_format_but_wrong_shape_is_index_corrupt(written
     else:
         manifest = [manifest]
     path.write_text(json.dumps(manifest), "utf-8")
-    with pytest.raises(IndexCorrupt, match="manifest|format"):
+    with pytest.raises(IndexCorrupt, match=r"manifest|format"):
         load_index(written)
 
 

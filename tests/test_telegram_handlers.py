@@ -96,10 +96,10 @@ def test_question_gets_title_passage_meta_link_and_pager(chat: Chat) -> None:
     assert "<b>ransomware</b>" in text
     assert "ZDNet · 10 Sep 2021 · Jane Doe" in text
     assert "https://www.zdnet.com/article/hospital-ransomware/?a=1&amp;b=2" in text
-    sent = [c for c in calls if is_sent(c)][0]
+    sent = next(c for c in calls if is_sent(c))
     assert sent["parse_mode"] == "HTML"
     buttons = sent.result["reply_markup"]["inline_keyboard"][0]
-    assert [b["text"] for b in buttons][0] == "◀" and buttons[1]["text"].startswith("1/")
+    assert buttons[0]["text"] == "◀" and buttons[1]["text"].startswith("1/")
     assert buttons[2]["callback_data"].endswith(":1")
 
 
@@ -164,7 +164,7 @@ def test_help_says_what_the_index_holds(chat: Chat) -> None:
 def test_tags_are_counted_and_paged(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(handlers, "TAGS_PER_PAGE", 3)
     calls = chat.play(chat.api.message(USER, "/tags"))
-    sent = [c for c in calls if is_sent(c)][0]
+    sent = next(c for c in calls if is_sent(c))
     assert "• ransomware — 2" in sent["text"] and "page 1/" in sent["text"]
     forward = sent.result["reply_markup"]["inline_keyboard"][0][2]["callback_data"]
     assert forward == "t:1"

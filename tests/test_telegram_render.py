@@ -45,7 +45,7 @@ def hit(
 class Balance(HTMLParser):
     """Fails on the markup Telegram would reject: unknown tags or unbalanced ones."""
 
-    ALLOWED = {"b", "i", "a", "code", "pre", "u", "s"}
+    ALLOWED = frozenset({"b", "i", "a", "code", "pre", "u", "s"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -62,8 +62,12 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS, so a subcommand's copy of these options does not reset a value given before it.
-    common.add_argument("--seeds", type=Path, default=argparse.SUPPRESS, help="folder of notes (default: SEEDS_DIR or seeds)")
-    common.add_argument("--index", type=Path, default=argparse.SUPPRESS, help="index folder (default: INDEX_DIR or index)")
+    common.add_argument(
+        "--seeds", type=Path, default=argparse.SUPPRESS, help="folder of notes (default: SEEDS_DIR or seeds)"
+    )
+    common.add_argument(
+        "--index", type=Path, default=argparse.SUPPRESS, help="index folder (default: INDEX_DIR or index)"
+    )
     parser = _Parser(prog="incident-bot", description=__doc__, parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -339,7 +343,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     engine = _library(settings).engine
     answers = [engine.ask(q.question, top=10) for q in questions]
     words = AnswerWords(engine.tokenizer, engine.ranker.idf)
-    verdicts = [judge(q, a, words) for q, a in zip(questions, answers)]
+    verdicts = [judge(q, a, words) for q, a in zip(questions, answers, strict=True)]
     report = summarize(verdicts)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
@@ -349,7 +353,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         for key, value in figures.items():
             print(f"{key:>{width}}: {value:.3f}" if isinstance(value, float) else f"{key:>{width}}: {value}")
     if args.verbose:
-        for verdict, answer in zip(verdicts, answers):
+        for verdict, answer in zip(verdicts, answers, strict=True):
             q = verdict.question
             missed = not verdict.first_reply_answers if q.answerable else verdict.answered
             if not missed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TextIO
 
@@ -32,10 +33,8 @@ def chat(library: Library, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdou
     """Read questions until /quit or end of input. Line editing and history where readline exists."""
     interactive = stdin.isatty() and stdout.isatty()
     if interactive:
-        try:
+        with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (enables editing and history for input())
-        except ImportError:
-            pass
     mark, underline = (ansi_bold, ansi_underline) if stdout.isatty() else (brackets, None)
     info = library.engine.info
     print(f"incident-bot: {info.notes} notes from {info.sources} sources. {HELP}", file=stdout)

@@ -86,9 +86,8 @@ def _text(meta: Mapping[str, object], keys: tuple[str, ...]) -> str:
     """The first non-empty scalar among ``keys``, as stripped text."""
     for key in keys:
         value = meta.get(key)
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            if text := str(value).strip():
-                return text
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and (text := str(value).strip()):
+            return text
     return ""
 
 

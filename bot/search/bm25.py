@@ -77,7 +77,7 @@ class BM25Matrix:
         ids, counts = np.unique(np.asarray(query, dtype=np.int64), return_counts=True)
         indptr, docs, weights = self.indptr, self.docs, self.weights
         first = True
-        for t, c in zip(ids.tolist(), counts.tolist()):
+        for t, c in zip(ids.tolist(), counts.tolist(), strict=True):
             lo, hi = int(indptr[t]), int(indptr[t + 1])
             if lo == hi:
                 continue

@@ -126,7 +126,7 @@ class BuildCache:
         # Where each note's texts come from: ("old", first text in this cache) or ("new", note).
         sources: list[tuple[bool, int]] = []
         new_notes: list[Note] = []
-        for (rel, _, _), key in zip(files, keys):
+        for (rel, _, _), key in zip(files, keys, strict=True):
             if rel in fresh_rel:
                 result = next(read)
                 stats.parsed += 1
@@ -154,7 +154,7 @@ class BuildCache:
         # text first[n], and only the terms these texts use.
         n_texts = np.fromiter((len(n.paragraphs) + 2 for n in notes), dtype=np.int64, count=len(notes))
         first = np.concatenate(([0], np.cumsum(n_texts)[:-1])).tolist() if len(notes) else []
-        by_note = {id(n): f for n, f in zip(notes, first)}
+        by_note = {id(n): f for n, f in zip(notes, first, strict=True)}
         entries = {
             rel: _Entry(e.size, e.mtime_ns, e.note, by_note[id(e.note)], e.hash) for rel, e in new_entries.items()
         }
@@ -164,7 +164,7 @@ class BuildCache:
         nxt = BuildCache(
             seeds_dir=str(seeds_dir.resolve()),
             entries=entries,
-            terms=[t for t, u in zip(tokens.terms, used.tolist()) if u],
+            terms=[t for t, u in zip(tokens.terms, used.tolist(), strict=True) if u],
             ids=remap[tokens.ids].astype(np.int32),
             offsets=tokens.offsets,
         )

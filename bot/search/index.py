@@ -128,7 +128,7 @@ def build_index(
     # Terms in sorted order; terms no text uses (possible only in given tokens) are left out.
     used = np.zeros(len(batch.terms), dtype=bool)
     used[batch.ids] = True
-    kept = [t for t, u in zip(batch.terms, used.tolist()) if u] if not used.all() else list(batch.terms)
+    kept = [t for t, u in zip(batch.terms, used.tolist(), strict=True) if u] if not used.all() else list(batch.terms)
     terms = tuple(sorted(kept))
     vocab = {t: i for i, t in enumerate(terms)}
     new_id = np.fromiter((vocab.get(t, -1) for t in batch.terms), dtype=np.int64, count=len(batch.terms))

@@ -102,7 +102,7 @@ class Ranker:
         # leader shows its next paragraph before a weaker story's best, near-ties alternate.
         steps = [
             (article_score - DEPTH_STEP * depth, hit, article_score + within)
-            for (_, article_score), in_article in zip(articles, ranked)
+            for (_, article_score), in_article in zip(articles, ranked, strict=True)
             for depth, (hit, within) in enumerate(in_article)
         ]
         steps.sort(key=lambda step: -step[0])  # stable: ties keep article order, then depth

@@ -95,7 +95,7 @@ class LocalRetriever:
 
     def spelling_candidates(self) -> Sequence[str]:
         if self._candidates is None:
-            self._candidates = [t for t, d in zip(self.index.terms, self._df.tolist()) if d >= 2]
+            self._candidates = [t for t, d in zip(self.index.terms, self._df.tolist(), strict=True) if d >= 2]
         return self._candidates
 
     def co_occurrence(self, term: str, context: Sequence[str]) -> tuple[float, int]:

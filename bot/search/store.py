@@ -245,7 +245,7 @@ def _notes_from_json(data: dict) -> tuple[Note, ...]:
     return tuple(
         Note(path, title, source, link, from_ordinal(day) if day else None, author, subtitle,
              tuple(map(table.__getitem__, tag_ids)))
-        for path, title, source, link, day, author, subtitle, tag_ids in zip(*columns)
+        for path, title, source, link, day, author, subtitle, tag_ids in zip(*columns, strict=True)
     )
 
 
