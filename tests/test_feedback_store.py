@@ -67,10 +67,9 @@ def test_votes_from_many_threads_are_all_kept(tmp_path: Path) -> None:
 def test_a_failed_transaction_leaves_nothing_half_written(tmp_path: Path) -> None:
     db = connect(tmp_path / "t.sqlite3")
     ensure_schema(db, 1, ("CREATE TABLE t (x INTEGER NOT NULL)",))
-    with pytest.raises(sqlite3.IntegrityError):
-        with transaction(db):
-            db.execute("INSERT INTO t VALUES (1)")
-            db.execute("INSERT INTO t VALUES (NULL)")
+    with pytest.raises(sqlite3.IntegrityError), transaction(db):
+        db.execute("INSERT INTO t VALUES (1)")
+        db.execute("INSERT INTO t VALUES (NULL)")
     assert db.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
