@@ -6,8 +6,9 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
 from bot.chat.terminal import chat
 from bot.chat.text import brackets, did_you_mean, nothing_found, render_hit, render_sources, render_tags
@@ -41,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "seeds" not in args and "seeds_dir" not in settings.model_fields_set:
             settings = _with_seeds_of_index(settings)
     try:
-        return args.handler(args, settings)
+        code: int = args.handler(args, settings)
+        return code
     except (CliError, BuildFailed, RebuildInProgress, IndexMissing, IndexCorrupt, StateError) as exc:
         print(f"incident-bot: {exc}", file=sys.stderr)
         return 1
@@ -55,12 +57,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 class _Parser(argparse.ArgumentParser):
     """argparse, but a bad flag is one line on stderr (argparse prints the whole usage first)."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     # SUPPRESS, so a subcommand's copy of these options does not reset a value given before it.
     common.add_argument(
         "--seeds", type=Path, default=argparse.SUPPRESS, help="folder of notes (default: SEEDS_DIR or seeds)"
@@ -189,7 +191,7 @@ def _index_info(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _change_counts(changes: dict | None) -> dict | None:
+def _change_counts(changes: dict[str, Any] | None) -> dict[str, Any] | None:
     """What the last build changed, as counts (the manifest keeps the paths too)."""
     if changes is None:
         return None
@@ -218,7 +220,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def answer_json(answer: Answer) -> dict:
+def answer_json(answer: Answer) -> dict[str, Any]:
     """The JSON shape of ``ask --json``: one object per question."""
     return {
         "question": answer.question,
@@ -369,7 +371,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _progress_bar():
+def _progress_bar() -> Callable[[int, int], None]:
     def show(done: int, total: int) -> None:
         width = 30
         filled = width * done // max(total, 1)

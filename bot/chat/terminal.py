@@ -18,6 +18,7 @@ from bot.chat.text import (
     render_tags,
 )
 from bot.search.library import Library
+from bot.search.results import Hit
 
 HELP = """Type a question, e.g. "who was affected in the Taiwan LINE hack?"
 Enter or n: the next passage · /tags · /sources · /latest · /help · /quit
@@ -38,7 +39,7 @@ def chat(library: Library, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdou
     mark, underline = (ansi_bold, ansi_underline) if stdout.isatty() else (brackets, None)
     info = library.engine.info
     print(f"incident-bot: {info.notes} notes from {info.sources} sources. {HELP}", file=stdout)
-    pending: list = []
+    pending: list[Hit] = []
     total = 0
     while True:
         line = _read(stdin, stdout, interactive)

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from bot.notes.errors import NoteRejected, SeedsError
@@ -45,7 +46,10 @@ def load_corpus(seeds_dir: Path, *, workers: int | None = None) -> Corpus:
     files, skipped = scan_seeds(Path(seeds_dir))
     notes: list[Note] = []
     for result in read_notes(files, workers or os.cpu_count() or 1):
-        (notes if isinstance(result, Note) else skipped).append(result)
+        if isinstance(result, Note):
+            notes.append(result)
+        else:
+            skipped.append(result)
     return Corpus(notes=tuple(notes), skipped=tuple(skipped))
 
 
@@ -75,6 +79,7 @@ def parse_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """
     methods = multiprocessing.get_all_start_methods()
     parent: int | None = None
+    context: BaseContext
     if "fork" in methods and threading.active_count() == 1:
         context = multiprocessing.get_context("fork")
         parent = os.getpid()
@@ -110,7 +115,7 @@ def _kill_on_parent_death() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        return ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        return bool(ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
     except (OSError, AttributeError):
         return False
 

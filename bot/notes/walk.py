@@ -65,7 +65,7 @@ def scan_seeds(seeds_dir: Path) -> tuple[list[SeedFile], list[Skipped]]:
         except OSError as exc:
             problems.append(Skipped(prefix.rstrip("/") or ".", exc.strerror or str(exc)))
             continue
-        subfolders = []
+        subfolders: list[tuple[str, str, str]] = []
         for entry in entries:
             name = entry.name
             if name.startswith("."):

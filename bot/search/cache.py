@@ -24,14 +24,15 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any, NoReturn
 
 import numpy as np
 
 from bot.notes import loader
 from bot.notes.fingerprint import Fingerprint
 from bot.notes.models import Corpus, Note, Skipped, Tag
-from bot.search.changes import content_hash
 from bot.notes.walk import SeedFile, scan_seeds
+from bot.search.changes import content_hash
 from bot.search.index import note_texts
 from bot.search.tokenize import TermIds, Tokenizer, gather
 
@@ -289,7 +290,7 @@ class BuildCache:
 class _SafeUnpickler(pickle.Unpickler):
     """Builtins only (str, int, bytes, tuples, lists, dicts): never a class, so never code."""
 
-    def find_class(self, module: str, name: str):
+    def find_class(self, module: str, name: str) -> NoReturn:
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a build cache")
 
 
@@ -299,14 +300,14 @@ def _checksum(payload: bytes) -> bytes:
     return zlib.crc32(payload).to_bytes(4, "big")
 
 
-def _note_tuple(note: Note) -> tuple:
+def _note_tuple(note: Note) -> tuple[Any, ...]:
     return (
         note.path, note.title, note.source, note.link, note.date.toordinal() if note.date else 0,
         note.author, note.subtitle, tuple((t.name, t.kind) for t in note.tags), note.paragraphs,
     )
 
 
-def _note_of(record: tuple, tags: dict[tuple[str, str], Tag]) -> Note:
+def _note_of(record: tuple[Any, ...], tags: dict[tuple[str, str], Tag]) -> Note:
     path, title, source, link, day, author, subtitle, note_tags, paragraphs = record
     return Note(
         path=path, title=title, source=source, link=link, date=date.fromordinal(day) if day else None,

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -87,12 +88,12 @@ def current_target(index_dir: Path) -> str:
     return os.readlink(index_dir / CURRENT)
 
 
-def read_manifest(index_dir: Path) -> dict:
+def read_manifest(index_dir: Path) -> dict[str, Any]:
     """The manifest of the build in service (format version, fingerprint, counts)."""
     return _manifest_of(current_build(index_dir))
 
 
-def _manifest_of(build: Path) -> dict:
+def _manifest_of(build: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((build / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError) as exc:
@@ -110,7 +111,7 @@ def _manifest_of(build: Path) -> dict:
     return manifest
 
 
-def last_changes(manifest: dict) -> dict | None:
+def last_changes(manifest: dict[str, Any]) -> dict[str, Any] | None:
     """What the build of ``manifest`` changed: ``{"replaced": build or None, "added": [paths],
     "changed": [paths], "removed": [paths]}``, or None when it was not recorded."""
     changes = manifest.get("changes")
@@ -152,7 +153,7 @@ def load_build(build: Path) -> Index:
         hashes = tuple(map(str, columns["hash"]))
         terms = tuple((build / "terms.txt").read_text("utf-8").split("\n")) if manifest["terms"] else ()
         # A memoryview of the map: slicing it per passage is far cheaper than slicing a memmap.
-        blob = memoryview(np.memmap(build / "passages.bin", dtype=np.uint8, mode="r")) if manifest["blob"] else b""
+        blob = np.memmap(build / "passages.bin", dtype=np.uint8, mode="r").data if manifest["blob"] else b""
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorrupt(f"cannot read {build}: {exc}") from exc
     if len(terms) != manifest["terms"] or len(notes) != manifest["notes"] or len(arrays["name_share"]) != len(terms):
@@ -201,7 +202,7 @@ def _write_files(index: Index, folder: Path) -> dict[str, int]:
     return {f.name: f.stat().st_size for f in sorted(folder.iterdir())}
 
 
-def _manifest(index: Index, files: dict[str, int], changes: NoteChanges | None) -> dict:
+def _manifest(index: Index, files: dict[str, int], changes: NoteChanges | None) -> dict[str, Any]:
     return {
         "format": FORMAT_VERSION,
         "fingerprint": index.fingerprint,
@@ -218,7 +219,7 @@ def _manifest(index: Index, files: dict[str, int], changes: NoteChanges | None) 
     }
 
 
-def _notes_to_json(notes: tuple[Note, ...], hashes: tuple[str, ...]) -> dict:
+def _notes_to_json(notes: tuple[Note, ...], hashes: tuple[str, ...]) -> dict[str, Any]:
     """Notes by column, tags as numbers into one table of distinct tags: loading is one
     ``json.loads`` of a few long lists and one constructor call per note (format 2)."""
     tags: dict[Tag, int] = {}
@@ -236,7 +237,7 @@ def _notes_to_json(notes: tuple[Note, ...], hashes: tuple[str, ...]) -> dict:
     }
 
 
-def _notes_from_json(data: dict) -> tuple[Note, ...]:
+def _notes_from_json(data: dict[str, Any]) -> tuple[Note, ...]:
     table = [Tag(name, kind) for name, kind in data["tag_table"]]
     from_ordinal = date.fromordinal
     columns = [data[k] for k in ("path", "title", "source", "link", "date", "author", "subtitle", "tags")]

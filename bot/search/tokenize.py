@@ -130,7 +130,8 @@ class Tokenizer:
             return word.replace(",", "")
         if "'" in word:
             word = word.replace("'", "")
-        return self._stemmer.stemWord(word)
+        stem: str = self._stemmer.stemWord(word)
+        return stem
 
     def __call__(self, text: str) -> list[str]:
         """The terms of ``text`` in order, stopwords removed."""
