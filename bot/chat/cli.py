@@ -19,6 +19,10 @@ from bot.settings import Settings
 from bot.state.sqlite import StateError
 
 
+# How long ``index build`` waits for a build another process is running before giving up.
+BUILD_WAIT_S = 300.0
+
+
 class CliError(Exception):
     """One clear line for the person at the terminal, and a non-zero exit."""
 
@@ -76,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help="build or inspect the index").add_subparsers(dest="action", required=True)
     build = index.add_parser("build", parents=[common], help="build the index from the seeds")
     build.add_argument("--if-stale", action="store_true", help="only when missing or out of date")
+    build.add_argument(
+        "--wait", type=float, default=BUILD_WAIT_S, metavar="SECONDS",
+        help=f"wait this long for a build another process is running (default {BUILD_WAIT_S:.0f})",
+    )
     build.set_defaults(handler=_index_build)
     info = index.add_parser("info", parents=[common], help="what the index holds")
     info.add_argument("--json", action="store_true")
@@ -155,7 +163,14 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
                 return 0
         except (IndexMissing, IndexCorrupt):
             pass
-    report = library.rebuild(progress=_progress_bar() if sys.stderr.isatty() else None)
+    progress = _progress_bar() if sys.stderr.isatty() else None
+    try:
+        report = library.rebuild(progress=progress)
+    except RebuildInProgress as exc:
+        if args.wait <= 0:
+            raise
+        print(f"incident-bot: {exc}: waiting up to {args.wait:.0f} s for it", file=sys.stderr)
+        report = library.rebuild(progress=progress, wait=args.wait)
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}")
     if report.changes.first_build:

@@ -246,6 +246,22 @@ class BuildCache:
         except Exception as exc:
             log.warning("could not save the build cache in %s: %s", folder, exc)
 
+    @staticmethod
+    def clear_leftovers(index_dir: Path) -> tuple[int, int]:
+        """Remove the temporary files of saves that were killed (a ``kill -9`` mid-save leaves
+        one as large as the cache). Only under the build lock, when no save is running.
+        Returns (files removed, bytes freed)."""
+        folder = Path(index_dir) / CACHE_DIR
+        removed = freed = 0
+        for path in folder.glob(".tmp-*") if folder.is_dir() else ():
+            try:
+                size = path.lstat().st_size
+                path.unlink()
+            except OSError:
+                continue
+            removed, freed = removed + 1, freed + size
+        return removed, freed
+
     def _encode(self) -> bytes:
         # Plain tuples of str/int only: quick to pickle, and nothing but builtins to unpickle.
         records = [(rel, e.size, e.mtime_ns, _note_tuple(e.note), e.first, e.hash) for rel, e in self.entries.items()]

@@ -14,6 +14,7 @@ index keeps serving and the failure is logged once per build.
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import time
@@ -21,10 +22,11 @@ from pathlib import Path
 
 from bot.notes.fingerprint import seeds_fingerprint
 from bot.notes.loader import SeedsError
+from bot.search.buildlock import RebuildInProgress, build_lock
 from bot.search.cache import BuildCache, BuildStats
-from bot.search.changes import compare
+from bot.search.changes import NoteChanges, compare
 from bot.search.engine import Engine
-from bot.search.index import Progress, build_index
+from bot.search.index import Index, Progress, build_index
 from bot.search.results import BuildReport
 from bot.search.store import (
     BUILDS,
@@ -33,6 +35,7 @@ from bot.search.store import (
     current_target,
     load_build,
     load_index,
+    make_room,
     read_manifest,
     served_hashes,
     write_index,
@@ -42,10 +45,8 @@ log = logging.getLogger(__name__)
 
 # How often ``Library.engine`` looks whether another process put a new build in service.
 RELOAD_CHECK_S = 2.0
-
-
-class RebuildInProgress(Exception):
-    """Another rebuild of this library is still running."""
+# How long opening an index folder with no usable index waits for another process's build.
+OPEN_WAIT_S = 600.0
 
 
 class BuildFailed(Exception):
@@ -126,11 +127,15 @@ class Library:
                     # The last good index beats none: serve it and say why it is not fresh.
                     self._engine = self._load()
                     log.warning("rebuild failed (%s): serving the previous index from %s", exc, self.index_dir)
+                except RebuildInProgress as exc:
+                    # Another process is building it: serve this one, its build is loaded when in service.
+                    self._engine = self._load()
+                    log.info("%s: serving the index in service until that build is done", exc)
             else:
                 self._engine = self._load()
         except (IndexMissing, IndexCorrupt) as exc:
             log.warning("%s: building it from %s", exc, self.seeds_dir)
-            self.rebuild()
+            self.rebuild(wait=OPEN_WAIT_S)
         return self.engine
 
     def is_stale(self) -> bool:
@@ -138,9 +143,12 @@ class Library:
         manifest = read_manifest(self.index_dir)
         return self.seeds_dir.is_dir() and manifest["fingerprint"] != seeds_fingerprint(self.seeds_dir)
 
-    def rebuild(self, progress: Progress | None = None) -> BuildReport:
+    def rebuild(self, progress: Progress | None = None, *, wait: float = 0.0) -> BuildReport:
         """Build from the seeds, write it atomically and put it in service. Blocks: run it in a
         worker thread from async code.
+
+        One build at a time per index folder, across processes (``bot.search.buildlock``): when
+        another is running, wait up to ``wait`` seconds for it, then raise RebuildInProgress.
 
         The report's ``changes`` say which notes are new, changed or removed since the index
         this build replaced (``bot.search.changes.NoteChanges``; ``changes.fresh`` are the new
@@ -150,54 +158,85 @@ class Library:
         try:
             started = time.perf_counter()
             try:
-                corpus, tokens, hashes, cache, stats = BuildCache.open(self.index_dir).load_corpus(self.seeds_dir)
-                fingerprint = stats.fingerprint  # == seeds_fingerprint(seeds_dir), from the same stats
-                log.info("build: %d note files reused from the cache, %d parsed", stats.reused, stats.parsed)
-                self.last_build = stats
-                if not corpus.notes:
-                    raise BuildFailed(f"no notes could be read in {self.seeds_dir}")
-                index = build_index(
-                    corpus,
-                    fingerprint=fingerprint,
-                    seeds_dir=str(self.seeds_dir.resolve()),
-                    progress=progress,
-                    tokens=tokens,
-                    hashes=hashes,
-                )
-                previous = served_hashes(self.index_dir)
-                changes = compare(
-                    previous[1] if previous else None, corpus.notes, hashes, replaced=previous[0] if previous else None
-                )
-                # The cache is saved while the index is written and loaded (both mostly wait on
-                # fsync); a cache that fails to save is only logged.
-                saver = threading.Thread(target=cache.save, args=(self.index_dir,), name="build-cache-save")
-                if stats.changed:
-                    saver.start()
-                try:
-                    build = write_index(index, self.index_dir, changes)
-                    engine = Engine(load_build(build))
-                finally:
-                    if saver.is_alive():
-                        saver.join()
-            except BuildFailed:
+                with build_lock(self.index_dir, wait):
+                    report = self._build(progress, started)
+            except (BuildFailed, RebuildInProgress):
                 raise
             except SeedsError as exc:
                 raise BuildFailed(str(exc)) from exc
             except OSError as exc:
-                raise BuildFailed(f"cannot write the index to {self.index_dir}: {exc.strerror or exc}") from exc
+                hint = " (only the build in service is left: free some space)" if exc.errno == errno.ENOSPC else ""
+                raise BuildFailed(f"cannot write the index to {self.index_dir}: {exc.strerror or exc}{hint}") from exc
             except Exception as exc:  # whatever broke, the index in service stays and the caller hears why
                 log.debug("rebuild from %s failed", self.seeds_dir, exc_info=True)
                 raise BuildFailed(f"the build failed: {type(exc).__name__}: {exc}") from exc
-            self._engine, self._serving, self._failed = engine, str(Path(BUILDS) / build.name), None
-            self._checked = time.monotonic()
-            log.info("build %s: %s", build.name, changes.summary())
-            return BuildReport(
-                notes=len(index.notes),
-                passages=len(index.passages),
-                skipped=index.skipped,
-                seconds=time.perf_counter() - started,
-                fingerprint=fingerprint,
-                changes=changes,
-            )
+            return report
         finally:
             self._building.release()
+
+    def _write(self, index: Index, changes: NoteChanges) -> Path:
+        """Write and swap in ``index``; when the disk is full, drop every build but the one in
+        service and try once more (saying so in the log)."""
+        try:
+            return write_index(index, self.index_dir, changes)
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+            removed, freed = make_room(self.index_dir, keep_previous=False)
+            if not removed:
+                raise
+            log.warning(
+                "no space left in %s: removed %d builds but the one in service (%.1f MB) and trying again",
+                self.index_dir, removed, freed / 1e6,
+            )
+            return write_index(index, self.index_dir, changes)
+
+    def _build(self, progress: Progress | None, started: float) -> BuildReport:
+        """The build itself, under the build lock: nothing else writes to the index folder now."""
+        removed, freed = make_room(self.index_dir)
+        cache_removed, cache_freed = BuildCache.clear_leftovers(self.index_dir)
+        if removed or cache_removed:
+            log.info(
+                "cleared %s: %d old builds and leftovers of killed builds (%.1f MB)",
+                self.index_dir, removed + cache_removed, (freed + cache_freed) / 1e6,
+            )
+        corpus, tokens, hashes, cache, stats = BuildCache.open(self.index_dir).load_corpus(self.seeds_dir)
+        fingerprint = stats.fingerprint  # == seeds_fingerprint(seeds_dir), from the same stats
+        log.info("build: %d note files reused from the cache, %d parsed", stats.reused, stats.parsed)
+        self.last_build = stats
+        if not corpus.notes:
+            raise BuildFailed(f"no notes could be read in {self.seeds_dir}")
+        index = build_index(
+            corpus,
+            fingerprint=fingerprint,
+            seeds_dir=str(self.seeds_dir.resolve()),
+            progress=progress,
+            tokens=tokens,
+            hashes=hashes,
+        )
+        previous = served_hashes(self.index_dir)
+        changes = compare(
+            previous[1] if previous else None, corpus.notes, hashes, replaced=previous[0] if previous else None
+        )
+        # The cache is saved while the index is written and loaded (both mostly wait on
+        # fsync); a cache that fails to save is only logged.
+        saver = threading.Thread(target=cache.save, args=(self.index_dir,), name="build-cache-save")
+        if stats.changed:
+            saver.start()
+        try:
+            build = self._write(index, changes)
+            engine = Engine(load_build(build))
+        finally:
+            if saver.is_alive():
+                saver.join()
+        self._engine, self._serving, self._failed = engine, str(Path(BUILDS) / build.name), None
+        self._checked = time.monotonic()
+        log.info("build %s: %s", build.name, changes.summary())
+        return BuildReport(
+            notes=len(index.notes),
+            passages=len(index.passages),
+            skipped=index.skipped,
+            seconds=time.perf_counter() - started,
+            fingerprint=fingerprint,
+            changes=changes,
+        )

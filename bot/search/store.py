@@ -31,7 +31,7 @@ _ARRAYS = (
     "passage_indptr", "passage_docs", "passage_weights",
     "note_indptr", "note_docs", "note_weights", "name_share",
 )
-_KEEP_BUILDS = 2
+_LINK_PREFIX = f".{CURRENT}.tmp-"
 
 
 class IndexMissing(Exception):
@@ -62,13 +62,21 @@ def write_index(index: Index, index_dir: Path, changes: NoteChanges | None = Non
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _fsync_dir(builds)
-    link = index_dir / f".{CURRENT}.tmp"
-    if link.is_symlink() or link.exists():
-        link.unlink()
+    try:
+        replaced: str | None = Path(current_target(index_dir)).name
+    except OSError:
+        replaced = None
+    # A link name of this build's own: two builders (or an old one not taking the build lock)
+    # never unlink or rename each other's half-made link.
+    link = index_dir / f"{_LINK_PREFIX}{final.name}"
     os.symlink(Path(BUILDS) / final.name, link)
-    os.replace(link, index_dir / CURRENT)
+    try:
+        os.replace(link, index_dir / CURRENT)
+    except BaseException:
+        link.unlink(missing_ok=True)
+        raise
     _fsync_dir(index_dir)
-    _prune(builds, keep=final.name)
+    _prune(builds, keep={final.name, replaced})
     return final
 
 
@@ -265,13 +273,65 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _prune(builds: Path, keep: str) -> None:
-    """Drop old builds and leftovers of killed ones, keeping the newest few for running readers."""
-    finished = sorted((d for d in builds.iterdir() if not d.name.startswith(".")), key=lambda d: d.stat().st_mtime)
-    old = [d for d in finished if d.name != keep][: max(0, len(finished) - _KEEP_BUILDS)]
+def _prune(builds: Path, keep: set[str | None]) -> None:
+    """Drop every build but the new one and the one it replaced (a reader that resolved
+    ``current`` a moment ago may still be opening it), and hour-old leftovers of killed builds."""
+    old = [d for d in builds.iterdir() if not d.name.startswith(".") and d.name not in keep]
     stale_tmp = [d for d in builds.iterdir() if d.name.startswith(".tmp-") and _older_than_hour(d)]
     for d in old + stale_tmp:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def make_room(index_dir: Path, *, keep_previous: bool = True) -> tuple[int, int]:
+    """Before a build writes: drop the leftovers of killed builds (half-written builds, ``current``
+    links) and every build but the one in service and, with ``keep_previous``, the newest other
+    one (a reader that resolved ``current`` just before the last swap may still be opening it).
+    Call it only under the build lock, where nothing is being written. Returns (folders and
+    files removed, bytes freed).
+
+    After "No space left", a build drops the previous one too (``keep_previous=False``) and tries
+    again: on a disk that holds two builds, deleting it only after a successful build would make
+    every build fail from then on."""
+    index_dir = Path(index_dir)
+    try:
+        serving = Path(current_target(index_dir)).name
+    except OSError:
+        serving = None
+    builds = index_dir / BUILDS
+    # Links of killed swaps, dangling ones too; ``.current.tmp`` is the shared name older versions used.
+    debris = [
+        index_dir / e.name for e in os.scandir(index_dir)
+        if e.name.startswith(_LINK_PREFIX) or e.name == f".{CURRENT}.tmp"
+    ]
+    if builds.is_dir():
+        others = [d for d in builds.iterdir() if d.name != serving]
+        debris += [d for d in others if d.name.startswith(".")]
+        finished = sorted((d for d in others if not d.name.startswith(".")), key=_mtime, reverse=True)
+        debris += finished[1:] if keep_previous else finished
+    freed = 0
+    for path in debris:
+        freed += _size(path)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return len(debris), freed
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _size(path: Path) -> int:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            return sum(f.lstat().st_size for f in path.rglob("*"))
+        return path.lstat().st_size
+    except OSError:
+        return 0
 
 
 def _older_than_hour(path: Path) -> bool:
