@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.cli import main
+from bot.chat.cli import answer_json, main
 from seed_notes import LINE_LINK, LINE_NOTE, PHISHING_LINK, PIPELINE_LINK, note_text, write_seeds
 
 QUESTION = "who was affected in the Taiwan LINE hack?"
@@ -75,7 +75,8 @@ def test_ask_json_has_the_exact_documented_shape(built, capsys):
     code, out, _ = run(capsys, *built, "ask", QUESTION, "--json", "--top", "2")
     answer = json.loads(out)
     assert code == 0
-    assert list(answer) == ["question", "hits"]
+    assert list(answer) == ["question", "did_you_mean", "hits"]
+    assert answer["did_you_mean"] is None
     assert answer["question"] == QUESTION
     assert [h["rank"] for h in answer["hits"]] == [1, 2]
     for hit in answer["hits"]:
@@ -90,7 +91,8 @@ def test_ask_json_has_the_exact_documented_shape(built, capsys):
 
 def test_ask_json_lists_no_hits_when_nothing_is_relevant(built, capsys):
     code, out, _ = run(capsys, *built, "ask", "quantum gardening recipes", "--json")
-    assert code == 0 and json.loads(out) == {"question": "quantum gardening recipes", "hits": []}
+    assert code == 0
+    assert json.loads(out) == {"question": "quantum gardening recipes", "did_you_mean": None, "hits": []}
 
 
 def test_ask_text_shows_title_passage_source_date_and_link(built, capsys):
@@ -236,3 +238,38 @@ def test_watch_test_says_a_watch_on_a_common_word_would_be_refused(tmp_path, cap
     code, out, _ = run(capsys, "--seeds", str(seeds), "--index", str(tmp_path / "index"), "watch", "test", "attack")
     assert code == 0 and out.startswith("12 of 12 notes (100.0%) match 'attack'")
     assert "/watch would refuse it" in out
+
+
+def test_ask_json_says_what_a_misspelt_question_was_searched_for(corpus_engine):
+    """The JSON `ask --json` prints, over the real corpus (spelling is corrected toward words
+    the notes use often enough, which three notes do not give)."""
+    answer = json.loads(json.dumps(answer_json(corpus_engine.ask("ransomware attak on colonial pipline", top=3))))
+    assert answer["did_you_mean"] == "ransomware attack on colonial pipeline"
+    assert "Colonial Pipeline" in answer["hits"][0]["title"]
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_asking_an_empty_question_says_there_is_none_and_exits_2(built, capsys, blank):
+    code, out, err = run(capsys, *built, "ask", blank)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "no question" in err
+
+
+def test_control_characters_in_a_note_never_reach_the_terminal(tmp_path, capsys):
+    seeds = write_seeds(tmp_path / "seeds")
+    (seeds / "zdnet" / "Evil.md").write_text(
+        note_text(
+            "\x1b[2JScreen \x1b]0;owned\x07wiper strikes",
+            ["A wiper \x1b[31mmalware\x1b[0m strikes banks in Ukraine."],
+            source="ZDNet\x1b[5m",
+            link="https://example.org/wiper\x1b[2J",
+        ),
+        "utf-8",
+    )
+    flags = ["--seeds", str(seeds), "--index", str(tmp_path / "index")]
+    code, out, _ = run(capsys, *flags, "ask", "wiper banks Ukraine")
+    assert code == 0 and "Screen ]0;ownedwiper strikes" in out and "https://example.org/wiper[2J" in out
+    assert "\x1b" not in out and "\x07" not in out
+    for argv in (["tags"], ["sources"], ["ask", "\x1b[2J gardening"]):
+        code, out, _ = run(capsys, *flags, *argv)
+        assert code == 0 and "\x1b" not in out

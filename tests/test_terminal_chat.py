@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -22,10 +23,10 @@ def library(tmp_path_factory) -> Library:
     return library
 
 
-def talk(library: Library, *lines: str) -> tuple[int, list[str]]:
+def talk(library: Library, *lines: str, width: int | None = None) -> tuple[int, list[str]]:
     """Exit code, and each reply (the text printed after each prompt)."""
     out = io.StringIO()
-    code = chat(library, stdin=io.StringIO("".join(f"{line}\n" for line in lines)), stdout=out)
+    code = chat(library, stdin=io.StringIO("".join(f"{line}\n" for line in lines)), stdout=out, width=width)
     replies = out.getvalue().split("\n? ")
     return code, [r.strip() for r in replies[1:]]
 
@@ -50,7 +51,7 @@ def test_the_greeting_says_what_is_indexed_and_how_to_ask(library):
 @pytest.mark.parametrize("key", ["", "n"])
 def test_enter_or_n_gives_the_next_passage(library, key):
     _, replies = talk(library, QUESTION, key, key)
-    assert [r.split()[0] for r in replies[:3]] == ["1/5", "2/5", "3/5"]
+    assert [r.split()[0] for r in replies[:3]] == ["1/10", "2/10", "3/10"]
     assert len({r.split("\n\n")[1] for r in replies[:3]}) == 3  # three different passages
 
 
@@ -130,3 +131,120 @@ def test_words_with_zero_width_characters_pasted_inside_are_still_found(library)
     the notes drop them, so the question must too."""
     _, replies = talk(library, "Tai\u200bwan LI\u200dNE ha\u00adck")
     assert replies[0].splitlines()[-1] == LINE_LINK
+
+
+def test_a_question_pages_through_as_many_passages_as_telegram_shows(library):
+    from bot.chat.telegram import handlers
+
+    _, replies = talk(library, QUESTION, *[""] * 12)
+    shown = [r for r in replies if r[:1].isdigit()]
+    assert len(shown) == handlers.TOP == 10
+    assert shown[-1].startswith("10/10") and "No more passages" in replies[len(shown)]
+
+
+def test_answers_are_wrapped_at_word_boundaries_to_the_width(library):
+    _, replies = talk(library, QUESTION, width=40)
+    lines = replies[0].splitlines()
+    assert max(len(line) for line in lines if " " in line) <= 40
+    assert lines[-1] == LINE_LINK  # a link longer than a line is kept whole
+    flowed = " ".join(line for line in lines[2:-3] if line)
+    assert "The [LINE] accounts of more than 100 [Taiwanese] politicians" in flowed  # no word was cut
+
+
+def test_piped_output_is_not_wrapped(library):
+    _, replies = talk(library, QUESTION)
+    assert any(len(line) > 100 for line in replies[0].splitlines())
+
+
+def test_tag_lists_the_articles_with_that_tag_newest_first(library):
+    _, replies = talk(library, "/tag ransomware")
+    assert replies[0].splitlines()[0] == "Tagged ransomware, newest first"
+    assert PIPELINE_LINK in replies[0] and LINE_LINK not in replies[0]
+
+
+def test_source_lists_the_latest_articles_of_that_source(library):
+    _, replies = talk(library, "/source the rec")
+    assert replies[0].splitlines()[0] == "Latest from The Record" and LINE_LINK in replies[0]
+    assert PIPELINE_LINK not in replies[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("/tag", "Which tag?"), ("/source", "Which source?"), ("/tag gardening", "No articles are tagged"),
+     ("/source nowhere", "No source matches")],
+)
+def test_tag_and_source_without_a_match_say_what_to_do(library, line, expected):
+    _, replies = talk(library, line)
+    assert expected in replies[0] and "lists" in replies[0]
+
+
+def test_control_characters_in_a_note_title_are_not_printed(tmp_path):
+    from seed_notes import note_text
+
+    seeds = write_seeds(tmp_path / "seeds")
+    (seeds / "zdnet" / "Evil.md").write_text(
+        note_text("\x1b[2JWiper strikes \x1b]0;owned\x07banks", ["A wiper strikes banks in Ukraine."],
+                  source="ZDNet", link="https://example.org/wiper"),
+        "utf-8",
+    )
+    library = Library(seeds, tmp_path / "index")
+    library.open()
+    _, replies = talk(library, "wiper banks Ukraine", "/latest")
+    assert "Wiper strikes ]0;ownedbanks" in replies[0]
+    assert all("\x1b" not in reply and "\x07" not in reply for reply in replies)
+
+
+@pytest.mark.slow
+def test_on_a_terminal_up_recalls_earlier_questions_even_from_the_last_session(tmp_path):
+    """The chat on a real pseudo-terminal: readline's history, kept in ~/.incident_bot_history."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    seeds = write_seeds(tmp_path / "seeds")
+    env = {**os.environ, "HOME": str(tmp_path), "SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "index"),
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "TERM": "xterm", "COLUMNS": "80"}
+
+    def session(*keys: bytes) -> str:
+        leader, follower = pty.openpty()
+        process = subprocess.Popen([sys.executable, "-m", "bot", "chat"], stdin=follower, stdout=follower,
+                                   stderr=follower, env=env, cwd=tmp_path, close_fds=True)
+        os.close(follower)
+        seen, pos = b"", 0
+
+        def read_until(needle: bytes, timeout: float = 30) -> None:
+            """Wait for ``needle`` after what was already waited for."""
+            nonlocal seen, pos
+            deadline = time.monotonic() + timeout
+            while needle not in seen[pos:]:
+                assert time.monotonic() < deadline, seen[-2000:]
+                if select.select([leader], [], [], 0.2)[0]:
+                    try:
+                        seen += os.read(leader, 65536)
+                    except OSError:  # the chat ended
+                        break
+            assert needle in seen[pos:], seen[-2000:]
+            pos = seen.index(needle, pos) + len(needle)
+
+        try:
+            for key in keys:
+                read_until(b"\n? ")
+                time.sleep(0.5)  # as a person would: readline sets the terminal up after the prompt
+                os.write(leader, key)
+                if key != b"\x04":
+                    read_until(b"https://", 30)
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            os.close(leader)
+        return seen.decode("utf-8", "replace")
+
+    first = session(QUESTION.encode() + b"\r", b"\x04")  # the question, then Ctrl-D
+    assert first.count(LINE_LINK) == 1
+    assert QUESTION in (tmp_path / ".incident_bot_history").read_text()
+    second = session(b"\x1b[A\r", b"\x04")  # Up, Enter: the question of the first session again
+    assert QUESTION in second and LINE_LINK in second, second

@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bot.chat.terminal import chat
-from bot.chat.text import brackets, did_you_mean, nothing_found, render_hit, render_sources, render_tags
+from bot.chat.terminal import HISTORY_FILE, chat
+from bot.chat.text import brackets, clean, did_you_mean, nothing_found, render_hit, render_sources, render_tags
 from bot.search.library import BuildFailed, Library, RebuildInProgress
 from bot.search.results import Answer
 from bot.search.store import IndexCorrupt, IndexMissing, last_changes, read_manifest
@@ -98,9 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     for name, handler in (("tags", _tags), ("sources", _sources), ("chat", _chat), ("run", _run), ("health", _health)):
         sub.add_parser(name, parents=[common], help=_HELP[name]).set_defaults(handler=handler)
 
-    feedback = sub.add_parser("feedback", parents=[common], help="votes on answers: counts, or the 👎 ones as eval lines")
+    feedback = sub.add_parser("feedback", parents=[common], help="vote counts, or the 👎 answers as eval lines")
     feedback.add_argument("--jsonl", action="store_true", help="the 👎 votes as eval question lines (JSON Lines)")
-    feedback.add_argument("--data", type=Path, default=argparse.SUPPRESS, help="state folder (default: DATA_DIR or INDEX_DIR)")
+    feedback.add_argument(
+        "--data", type=Path, default=argparse.SUPPRESS, help="state folder (default: DATA_DIR or INDEX_DIR)"
+    )
     feedback.set_defaults(handler=_feedback)
 
     watch = sub.add_parser("watch", help="try a /watch before saving it").add_subparsers(dest="action", required=True)
@@ -225,8 +227,12 @@ def _info_line(key: str, value: object) -> object:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.top < 1:
         raise CliError("--top must be at least 1")
+    from_stdin = args.question == ["-"]
+    if not from_stdin and not " ".join(args.question).strip():
+        print("incident-bot: no question given: ask QUESTION, or ask - to read one per line", file=sys.stderr)
+        return 2
     engine = _library(settings).engine
-    questions = (line.strip() for line in sys.stdin) if args.question == ["-"] else [" ".join(args.question)]
+    questions = (line.strip() for line in sys.stdin) if from_stdin else [" ".join(args.question)]
     for question in questions:
         if not question:
             continue
@@ -239,6 +245,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     """The JSON shape of ``ask --json``: one object per question."""
     return {
         "question": answer.question,
+        "did_you_mean": answer.did_you_mean,
         "hits": [
             {
                 "rank": h.rank,
@@ -258,8 +265,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 def _answer_text(answer: Answer) -> str:
     if not answer.hits:
-        return f"? {answer.question}\n{nothing_found(answer)}\n"
-    lines = [f"? {answer.question}"]
+        return f"? {clean(answer.question)}\n{nothing_found(answer)}\n"
+    lines = [f"? {clean(answer.question)}"]
     if answer.did_you_mean:
         lines.append(did_you_mean(answer))
     lines += [render_hit(h, len(answer.hits), brackets) + "\n" for h in answer.hits]
@@ -299,7 +306,7 @@ def _sources(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    return chat(_library(settings))
+    return chat(_library(settings), history=HISTORY_FILE)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -316,7 +323,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         print(f"{missing} Opening the terminal chat on the same engine instead.", file=sys.stderr)
-        return chat(_library(settings))
+        return chat(_library(settings), history=HISTORY_FILE)
     from bot.chat.telegram.app import run_bot
 
     return run_bot(settings)

@@ -3,42 +3,69 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TextIO
 
 from bot.chat.text import (
+    ANSWER_PAGES,
     ansi_bold,
     ansi_underline,
     brackets,
+    clean,
     did_you_mean,
     nothing_found,
     render_hit,
     render_notes,
     render_sources,
     render_tags,
+    wrap_words,
 )
+from bot.search.engine import Engine
 from bot.search.library import Library
 from bot.search.results import Hit
 
 HELP = """Type a question, e.g. "who was affected in the Taiwan LINE hack?"
-Enter or n: the next passage · /tags · /sources · /latest · /help · /quit
+Enter or n: the next passage · /tag NAME · /source NAME · /tags · /sources · /latest · /help · /quit
 Filters inside a question: source:zdnet tag:ransomware after:2021-10-01 before:2022-01-01"""
 
 NO_WORDS = (
     "There is no word to search for in that (only common words, symbols or emoji). "
     'Ask about an incident, e.g. "who was affected in the Taiwan LINE hack?"'
 )
+LIST_LIMIT = 10  # articles a /tag, /source or /latest list shows, as in Telegram
+HISTORY_LENGTH = 1000
+HISTORY_FILE = Path("~/.incident_bot_history")
 
 
-def chat(library: Library, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    """Read questions until /quit or end of input. Line editing and history where readline exists."""
+def chat(
+    library: Library,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    *,
+    width: int | None = None,
+    history: Path | None = None,
+) -> int:
+    """Read questions until /quit or end of input. On a terminal: line editing, and the history
+    of earlier sessions in ``history`` (Up recalls them); answers wrapped at word boundaries to
+    ``width`` columns (default: the terminal's width; piped output is not wrapped)."""
     interactive = stdin.isatty() and stdout.isatty()
-    if interactive:
-        with contextlib.suppress(ImportError):
-            import readline  # noqa: F401  (enables editing and history for input())
+    if width is None:
+        width = shutil.get_terminal_size().columns if stdout.isatty() else 0
+    with _line_history(interactive, history):
+        return _converse(library, stdin, stdout, interactive, width)
+
+
+def _converse(library: Library, stdin: TextIO, stdout: TextIO, interactive: bool, width: int) -> int:
     mark, underline = (ansi_bold, ansi_underline) if stdout.isatty() else (brackets, None)
+
+    def say(text: str) -> None:
+        print(wrap_words(text, width), file=stdout)
+
     info = library.engine.info
-    print(f"incident-bot: {info.notes} notes from {info.sources} sources. {HELP}", file=stdout)
+    say(f"incident-bot: {info.notes} notes from {info.sources} sources. {HELP}")
     pending: list[Hit] = []
     total = 0
     while True:
@@ -47,39 +74,85 @@ def chat(library: Library, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdou
             return 0
         text = line.strip()
         engine = library.engine
+        command, _, argument = text.partition(" ")
+        argument = argument.strip()
         if text in {"", "n"}:
             if pending:
-                print(render_hit(pending.pop(0), total, mark, underline), file=stdout)
+                say(render_hit(pending.pop(0), total, mark, underline))
             else:
-                print("No more passages for that question. Ask another.", file=stdout)
+                say("No more passages for that question. Ask another.")
             continue
         if text == "/help":
-            print(HELP, file=stdout)
+            say(HELP)
         elif text == "/tags":
-            print(render_tags(engine.tag_counts(30)), file=stdout)
+            say(render_tags(engine.tag_counts(30)))
         elif text == "/sources":
-            print(render_sources(engine.source_stats()), file=stdout)
+            say(render_sources(engine.source_stats()))
         elif text == "/latest":
-            print(render_notes(engine.latest(10)), file=stdout)
+            say(render_notes(engine.latest(LIST_LIMIT)))
+        elif command in {"/tag", "/source"}:
+            say(_listing(engine, command, argument))
         elif text.startswith("/"):
-            print(f"Unknown command {text.split()[0]}.\n{HELP}", file=stdout)
+            say(f"Unknown command {clean(command)}.\n{HELP}")
         else:
             query = engine.parse(text)
             for problem in query.problems:
-                print(f"({problem}; that filter is left out)", file=stdout)
-            answer = engine.ask(text, top=5)
+                say(f"({clean(problem)}; that filter is left out)")
+            answer = engine.ask(text, top=ANSWER_PAGES)
             if not answer.hits:
                 pending, total = [], 0  # Enter must not page through the previous question's answers
                 if not query.filtered and not engine.tokenizer(query.text):
-                    print(NO_WORDS, file=stdout)
+                    say(NO_WORDS)
                 else:
-                    print(nothing_found(answer), file=stdout)
+                    say(nothing_found(answer))
                 continue
             if answer.did_you_mean:
-                print(did_you_mean(answer), file=stdout)
+                say(did_you_mean(answer))
             total = len(answer.hits)
             pending = list(answer.hits[1:])
-            print(render_hit(answer.hits[0], total, mark, underline), file=stdout)
+            say(render_hit(answer.hits[0], total, mark, underline))
+
+
+def _listing(engine: Engine, command: str, name: str) -> str:
+    """/tag NAME and /source NAME: the newest articles, as Telegram lists them."""
+    kind, example = ("tag", "ransomware") if command == "/tag" else ("source", "zdnet")
+    if not name:
+        return f"Which {kind}? For example {command} {example}. /{kind}s lists them."
+    if kind == "tag":
+        notes, heading = engine.notes_with_tag(name, LIST_LIMIT), f"Tagged {name}, newest first"
+    else:
+        notes = engine.notes_from_source(name, LIST_LIMIT)
+        heading = f"Latest from {notes[0].source}" if notes else ""
+    if not notes:
+        missing = "No articles are tagged" if kind == "tag" else "No source matches"
+        return f"{missing} {clean(name)!r}. /{kind}s lists them."
+    return clean(heading) + "\n" + render_notes(notes)
+
+
+@contextlib.contextmanager
+def _line_history(interactive: bool, path: Path | None) -> Iterator[None]:
+    """On a terminal, readline's editing and history for ``input()``, loaded from and saved to
+    ``path`` (None: this session only)."""
+    if not interactive:
+        yield
+        return
+    try:
+        import readline
+    except ImportError:  # a Python built without it still chats, without history
+        yield
+        return
+    if path is None:
+        yield
+        return
+    path = path.expanduser()
+    with contextlib.suppress(OSError):
+        readline.read_history_file(path)
+    readline.set_history_length(HISTORY_LENGTH)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            readline.write_history_file(path)
 
 
 def _read(stdin: TextIO, stdout: TextIO, interactive: bool) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
 
@@ -9,6 +10,41 @@ from bot.notes.models import Note, Tag
 from bot.search.results import Answer, Hit, SourceStats
 
 Mark = Callable[[str], str]
+
+# What a note or a question must not send to a terminal: C0 and C1 controls (ESC starts a
+# sequence that can clear the screen or retitle the window) but tab and newline, and the bidi
+# overrides that make text read differently from what it is.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ANSI = re.compile("\x1b\\[[0-9;]*m")
+ANSWER_PAGES = 10  # passages paged through per question, in Telegram and in the terminal alike
+
+
+def clean(text: str) -> str:
+    """``text`` without control characters, so that what a note holds is only ever printed."""
+    return _CONTROLS.sub("", text)
+
+
+def wrap_words(text: str, width: int) -> str:
+    """``text`` wrapped at spaces to ``width`` columns (0: not at all), ANSI marks counting as
+    nothing; a word longer than a line (a link) is kept whole so that it still works."""
+    if width <= 0:
+        return text
+    return "\n".join(_wrap_line(line, width) for line in text.split("\n"))
+
+
+def _wrap_line(line: str, width: int) -> str:
+    lines: list[str] = []
+    current: list[str] = []
+    used = 0
+    for word in line.split(" "):
+        size = len(_ANSI.sub("", word))
+        if current and used + 1 + size > width:
+            lines.append(" ".join(current))
+            current, used = [], 0
+        used += size + (1 if current else 0)
+        current.append(word)
+    lines.append(" ".join(current))
+    return "\n".join(lines)
 
 
 def ansi_bold(text: str) -> str:
@@ -61,9 +97,9 @@ def around_sentence(
 def _marked(text: str, spans: tuple[tuple[int, int], ...], mark: Mark) -> str:
     out, last = [], 0
     for start, end in spans:
-        out += [text[last:start], mark(text[start:end])]
+        out += [clean(text[last:start]), mark(clean(text[start:end]))]
         last = end
-    return "".join(out) + text[last:]
+    return "".join(out) + clean(text[last:])
 
 
 def day(value: date | None) -> str:
@@ -80,12 +116,12 @@ def render_hit(hit: Hit, total: int, mark: Mark = brackets, underline: Mark | No
     ``underline`` (None leaves it plain, as piped output should be)."""
     return "\n".join(
         [
-            f"{hit.rank}/{total}  {mark(hit.note.title)}",
+            f"{hit.rank}/{total}  {mark(clean(hit.note.title))}",
             "",
             marked(hit.passage, hit.highlights, mark, hit.sentence, underline),
             "",
-            byline(hit.note),
-            hit.note.link,
+            clean(byline(hit.note)),
+            clean(hit.note.link),
         ]
     )
 
@@ -98,22 +134,22 @@ def nothing_found(answer: Answer) -> str:
 
 
 def did_you_mean(answer: Answer) -> str:
-    return f"(searched for: {answer.did_you_mean})" if answer.did_you_mean else ""
+    return f"(searched for: {clean(answer.did_you_mean)})" if answer.did_you_mean else ""
 
 
 def render_tags(tags: list[tuple[Tag, int]]) -> str:
     if not tags:
         return "No tags: the notes carry none."
     width = max((len(str(c)) for _, c in tags), default=1)
-    return "\n".join(f"{count:>{width}}  {tag.label}" for tag, count in tags)
+    return clean("\n".join(f"{count:>{width}}  {tag.label}" for tag, count in tags))
 
 
 def render_sources(stats: list[SourceStats]) -> str:
     if not stats:
         return "No sources: the index holds no notes."
     width = max((len(s.name) for s in stats), default=1)
-    return "\n".join(f"{s.notes:>5}  {s.name:<{width}}  {day(s.first)} – {day(s.last)}" for s in stats)
+    return clean("\n".join(f"{s.notes:>5}  {s.name:<{width}}  {day(s.first)} – {day(s.last)}" for s in stats))
 
 
 def render_notes(notes: list[Note]) -> str:
-    return "\n".join(f"{day(n.date)}  {n.title}  ({n.source})\n            {n.link}" for n in notes)
+    return clean("\n".join(f"{day(n.date)}  {n.title}  ({n.source})\n            {n.link}" for n in notes))
