@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 from telegram import Bot, LinkPreviewOptions, Update
@@ -29,7 +30,7 @@ from bot.chat import health
 from bot.chat.telegram import commands, redact, webhook
 from bot.chat.telegram.access import Access
 from bot.chat.telegram.background import cancel_rebuilds
-from bot.chat.telegram.context import BotData, context_types
+from bot.chat.telegram.context import BotApplication, BotData, context_types
 from bot.chat.telegram.ordering import PerChatOrder
 from bot.chat.telegram.resilience import HeartbeatRequest, RetryingRateLimiter
 from bot.chat.telegram.updatelog import LoggingApplication
@@ -45,7 +46,7 @@ POLL_TIMEOUT = 10
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 
 
-def _request(pool_size: int, cls: type[HTTPXRequest] = HTTPXRequest, **extra: object) -> HTTPXRequest:
+def _request(pool_size: int, cls: type[HTTPXRequest] = HTTPXRequest, **extra: Any) -> HTTPXRequest:
     """Bounded timeouts; failed connects are retried (safe: nothing was sent yet), while
     ``RetryAfter`` and 5xx answers are retried by the rate limiter (resilience.py) and polling
     errors by PTB's network loop."""
@@ -61,15 +62,20 @@ def _request(pool_size: int, cls: type[HTTPXRequest] = HTTPXRequest, **extra: ob
     )
 
 
-def build_application(settings: Settings, library: Library) -> Application:
+def build_application(settings: Settings, library: Library) -> LoggingApplication:
     """The Application with handlers, rate limiting, retries, the update log, and the library and
     access rules in its typed ``bot_data``. In polling mode every answer to getUpdates refreshes
     the heartbeat file."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     access = Access(admins=settings.admin_ids, users=settings.allowed_user_ids, chats=settings.allowed_chat_ids)
-    holder: list[Application] = []
-    heartbeat = _request(
-        1, HeartbeatRequest, on_answer=lambda: holder and _beat(holder[0], settings.heartbeat_path, "polling")
-    )
+    holder: list[BotApplication] = []
+
+    def beat() -> None:
+        if holder:
+            _beat(holder[0], settings.heartbeat_path, "polling")
+
+    heartbeat = _request(1, HeartbeatRequest, on_answer=beat)
     application = (
         Application.builder()
         .application_class(LoggingApplication)
@@ -95,17 +101,18 @@ def build_application(settings: Settings, library: Library) -> Application:
         .post_init(_register_commands)
         .build()
     )
+    assert isinstance(application, LoggingApplication)
     application.log_questions = settings.log_questions
     commands.register(application)
     holder.append(application)
     return application
 
 
-def _beat(application: Application, path: Path, mode: str) -> None:
+def _beat(application: BotApplication, path: Path, mode: str) -> None:
     health.write_heartbeat(path, _health(application, mode))
 
 
-def _health(application: Application, mode: str) -> dict:
+def _health(application: BotApplication, mode: str) -> dict[str, Any]:
     """The health JSON, with the load: asyncio tasks, updates queued, in work, most in work."""
     return health.snapshot(
         _bot_data(application).library,
@@ -117,14 +124,14 @@ def _health(application: Application, mode: str) -> dict:
     )
 
 
-def _on_stop_signal(application: Application) -> None:
+def _on_stop_signal(application: BotApplication) -> None:
     """Stop without waiting for a /reindex: its worker thread is a daemon, the swap is atomic."""
     if cancel_rebuilds(_bot_data(application)):
         logger.info("Stopping during a rebuild: the index in service stays, the unfinished build is dropped")
     application.stop_running()
 
 
-async def _polling_post_init(application: Application, settings: Settings) -> None:
+async def _polling_post_init(application: BotApplication, settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _on_stop_signal, application)
@@ -135,22 +142,22 @@ async def _polling_post_init(application: Application, settings: Settings) -> No
         logger.warning("Cannot write the heartbeat %s: %s", settings.heartbeat_path, error)
 
 
-async def _register_commands(application: Application) -> None:
+async def _register_commands(application: BotApplication) -> None:
     """Fill Telegram's command menus from the command table (commands.py)."""
     bot_data = _bot_data(application)
     await commands.set_menus(application, sorted(bot_data.access.admins), bot_data.commands)
 
 
-def _bot_data(application: Application) -> BotData:
+def _bot_data(application: BotApplication) -> BotData:
     bot_data = application.bot_data
     assert isinstance(bot_data, BotData)
     return bot_data
 
 
-async def _check_token(settings: Settings) -> str:
+async def _check_token(settings: Settings, token: str) -> str:
     """Ask getMe once before the index is loaded, so a bad token fails fast and quietly."""
     bot = Bot(
-        settings.telegram_bot_token.get_secret_value(),
+        token,
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_file_base_url,
         request=_request(1),
@@ -186,7 +193,7 @@ def run_bot(settings: Settings) -> int:
     token = settings.telegram_bot_token.get_secret_value()
     redact.install(token, logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO))
     try:
-        username = asyncio.run(_check_token(settings))
+        username = asyncio.run(_check_token(settings, token))
     except InvalidToken:
         _fail(TOKEN_REJECTED, token)
         return EXIT_FAILED
@@ -204,6 +211,7 @@ def run_bot(settings: Settings) -> int:
     application = build_application(settings, library)
     try:
         if settings.webhook_url:
+            assert settings.webhook_secret is not None  # refused at the top without one
             asyncio.run(
                 webhook.serve(
                     application,
@@ -239,6 +247,6 @@ def run_bot(settings: Settings) -> int:
     return 0
 
 
-def _on_stop_signal_webhook(application: Application) -> None:
+def _on_stop_signal_webhook(application: BotApplication) -> None:
     if cancel_rebuilds(_bot_data(application)):
         logger.info("Stopping during a rebuild: the index in service stays, the unfinished build is dropped")

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     InlineQueryHandler,
@@ -31,7 +30,7 @@ from telegram.ext import (
 )
 
 from bot.chat.telegram import handlers
-from bot.chat.telegram.context import BotContext, Handler
+from bot.chat.telegram.context import BotApplication, BotContext, Handler
 from bot.chat.telegram.keyboards import AnswerPage, Label, TagsPage, Target, parse_callback
 
 logger = logging.getLogger(__name__)
@@ -102,7 +101,7 @@ def _parses_to(target: type[Target], data: object) -> bool:
     return isinstance(data, str) and isinstance(parse_callback(data), target)
 
 
-def register(application: Application, commands: Sequence[Command] = COMMANDS) -> None:
+def register(application: BotApplication, commands: Sequence[Command] = COMMANDS) -> None:
     """Wire every handler; the gate runs first (group -1) and may stop an update there."""
     application.add_handler(TypeHandler(Update, handlers.gate), group=-1)
     for command in commands:
@@ -125,7 +124,7 @@ def menu(commands: Sequence[Command], admin: bool) -> list[BotCommand]:
 
 
 async def set_menus(
-    application: Application, admins: Sequence[int], commands: Sequence[Command] = COMMANDS
+    application: BotApplication, admins: Sequence[int], commands: Sequence[Command] = COMMANDS
 ) -> None:
     """Fill Telegram's command menu; admins also see the admin commands, in their private chat."""
     await application.bot.set_my_commands(menu(commands, admin=False))

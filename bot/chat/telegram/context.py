@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from telegram import Update
-from telegram.ext import CallbackContext, ContextTypes, ExtBot
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.chat.telegram.access import Access
 from bot.chat.telegram.keyboards import AnswerStore
@@ -38,6 +38,7 @@ class BotData:
 
 BotContext: TypeAlias = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
 Handler: TypeAlias = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+BotApplication: TypeAlias = Application[ExtBot[Any], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 
 def context_types(library: Library, access: Access, commands: Sequence[Command]) -> ContextTypes[Any, Any, Any, Any]:

@@ -21,7 +21,9 @@ class PerChatOrder(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    # PTB marks process_update final; the chat's lock must be taken before a slot, so a chat waiting
+    # for its previous update holds none (do_process_update runs inside the slot, too late for that).
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
         key = _chat_key(update)
         if key is None:
             await super().process_update(update, coroutine)

@@ -15,14 +15,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeAlias
 
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 from telegram.request import HTTPXRequest
 
 logger = logging.getLogger(__name__)
+_Result: TypeAlias = bool | dict[str, Any] | list[dict[str, Any]]  # what a Bot API call answers
 
 # Calls that change nothing, or change it to the same thing again: safe to repeat after a timeout.
 _IDEMPOTENT = {"sendChatAction", "getMe", "setMyCommands", "deleteWebhook", "setWebhook", "editMessageText"}
@@ -36,7 +37,15 @@ class RetryingRateLimiter(AIORateLimiter):
         self._network_retries = network_retries
         self._first_delay = first_delay
 
-    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):  # type: ignore[override]
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, _Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> _Result:
         delay = self._first_delay
         for attempt in range(self._network_retries + 1):
             try:

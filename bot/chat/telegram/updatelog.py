@@ -17,7 +17,8 @@ import time
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
+
+from bot.chat.telegram.context import BotApplication
 
 logger = logging.getLogger("bot.updates")
 
@@ -66,7 +67,7 @@ def question_of(update: object) -> str | None:
     return (message.text or message.caption) if message else None
 
 
-class LoggingApplication(Application):
+class LoggingApplication(BotApplication):
     """An Application that writes one line per update; set ``bot_data[LOG_QUESTIONS]``."""
 
     log_questions = False
