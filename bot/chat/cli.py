@@ -18,7 +18,6 @@ from bot.search.store import IndexCorrupt, IndexMissing, last_changes, read_mani
 from bot.settings import Settings
 from bot.state.sqlite import StateError
 
-
 # How long ``index build`` waits for a build another process is running before giving up.
 BUILD_WAIT_S = 300.0
 

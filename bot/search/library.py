@@ -22,7 +22,8 @@ from pathlib import Path
 
 from bot.notes.fingerprint import seeds_fingerprint
 from bot.notes.loader import SeedsError
-from bot.search.buildlock import RebuildInProgress, build_lock
+from bot.search.buildlock import RebuildInProgress as RebuildInProgress  # what rebuild() raises, for its callers
+from bot.search.buildlock import build_lock
 from bot.search.cache import BuildCache, BuildStats
 from bot.search.changes import NoteChanges, compare
 from bot.search.engine import Engine
