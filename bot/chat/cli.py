@@ -94,6 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true")
     ask.set_defaults(handler=_ask)
 
+    add = sub.add_parser("add", parents=[common], help="check notes, copy them into the seeds (added/) and rebuild")
+    add.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    add.set_defaults(handler=_add)
+
     for name, handler in (("tags", _tags), ("sources", _sources), ("chat", _chat), ("run", _run), ("health", _health)):
         sub.add_parser(name, parents=[common], help=_HELP[name]).set_defaults(handler=handler)
 
@@ -334,6 +338,27 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
     healthy, line = check(settings)
     print(f"incident-bot: {line}", file=sys.stdout if healthy else sys.stderr)
     return 0 if healthy else 1
+
+
+def _add(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when every file was added and the index rebuilt, 1 otherwise (each line says why)."""
+    from bot.notes.loader import MAX_BYTES
+    from bot.search.adding import add_notes
+
+    if not settings.seeds_dir.is_dir():
+        raise CliError(f"seeds folder {settings.seeds_dir} does not exist (set SEEDS_DIR or --seeds)")
+    files: list[tuple[str, bytes]] = []
+    unreadable: list[str] = []
+    for path in args.files:
+        try:
+            with path.open("rb") as handle:
+                files.append((path.name, handle.read(MAX_BYTES + 1)))
+        except OSError as exc:
+            unreadable.append(f"{path}: not added: {exc.strerror or exc}")
+    report = add_notes(_library(settings), files) if files else None
+    for line in unreadable + (report.lines() if report else []):
+        print(clean(line))
+    return 0 if report is not None and report.ok and not unreadable else 1
 
 
 def _feedback(args: argparse.Namespace, settings: Settings) -> int:
