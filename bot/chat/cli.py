@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
 import sys
@@ -215,7 +216,7 @@ def _change_counts(changes: dict[str, Any] | None) -> dict[str, Any] | None:
     """What the last build changed, as counts (the manifest keeps the paths too)."""
     if changes is None:
         return None
-    return {"replaced": changes["replaced"], **{k: len(changes[k]) for k in ("added", "changed", "removed")}}
+    return {k: changes[k] for k in ("replaced", "added", "changed", "removed")}
 
 
 def _info_line(key: str, value: object) -> object:
@@ -329,6 +330,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return chat(_library(settings), history=HISTORY_FILE)
     from bot.chat.telegram.app import run_bot
 
+    # A fatal signal (SIGBUS from a memory-mapped index file truncated under the bot, SIGSEGV)
+    # kills the process before any handler runs: at least say where, on stderr with the log.
+    faulthandler.enable(file=sys.stderr, all_threads=True)
     return run_bot(settings)
 
 

@@ -23,10 +23,14 @@ HEALTH_PATH = "/healthz"
 
 
 def snapshot(library: Any, mode: str, **extra: Any) -> dict[str, Any]:
-    """What ``/healthz`` and the heartbeat say: the index in service and who serves it."""
+    """What ``/healthz`` and the heartbeat say: the index in service and who serves it.
+    ``status`` is ``damaged`` (with ``damage`` saying why) when a file of the index in service
+    changed on disk under the bot, which would crash it at the next read."""
     info = library.engine.info
+    damage = library.damage()
     return {
-        "status": "ok",
+        "status": "damaged" if damage else "ok",
+        **({"damage": damage} if damage else {}),
         "mode": mode,
         "notes": info.notes,
         "passages": info.passages,
@@ -87,6 +91,8 @@ def check_heartbeat(path: Path, max_age: float, now: float | None = None) -> tup
         return False, f"unhealthy: heartbeat {path} is {age:.0f} s old (max {max_age:.0f} s)"
     if not _alive(data.get("pid")):
         return False, f"unhealthy: the bot that wrote {path} (pid {data.get('pid')}) is not running"
+    if data.get("status", "ok") != "ok":
+        return False, f"unhealthy: {data.get('damage') or data.get('status')}"
     return True, (
         f"healthy: polling, {data.get('notes')} notes, {data.get('passages')} passages, "
         f"built {data.get('built_at')}, heartbeat {age:.0f} s ago"
@@ -102,6 +108,8 @@ def check_http(url: str, timeout: float = 5.0) -> tuple[bool, str]:
         return False, f"unhealthy: {url} answered {exc.code}"
     except (OSError, ValueError) as exc:
         return False, f"unhealthy: {url}: {getattr(exc, 'reason', None) or exc}"
+    if data.get("status", "ok") != "ok":
+        return False, f"unhealthy: {data.get('damage') or data.get('status')}"
     return True, (
         f"healthy: webhook, {data.get('notes')} notes, {data.get('passages')} passages, built {data.get('built_at')}"
     )

@@ -33,14 +33,17 @@ from bot.search.store import (
     BUILDS,
     IndexCorrupt,
     IndexMissing,
+    current_build,
     current_target,
     load_build,
-    load_index,
     make_room,
     read_manifest,
+    read_manifest_of,
     served_hashes,
     write_index,
 )
+
+__all__ = ["OPEN_WAIT_S", "RELOAD_CHECK_S", "BuildFailed", "Library", "RebuildInProgress"]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,8 @@ class Library:
         self._checked = 0.0
         self.reload_check_s = RELOAD_CHECK_S
         self.last_build: BuildStats | None = None  # what the last rebuild reused and parsed
+        self._files: dict[Path, int] = {}  # the files of the build in service and their sizes
+        self._damage: str | None = None  # why the build in service is damaged on disk, once found
 
     @property
     def engine(self) -> Engine:
@@ -94,13 +99,14 @@ class Library:
             if target == self._serving or target == self._failed:
                 return False
             try:
-                engine = Engine(load_build(self.index_dir / target))
+                engine = Engine(load_build(self.index_dir / target, verify=True))
             except Exception as exc:
                 self._failed = target
                 log.error("new index %s in %s cannot be loaded (%s): still serving %s",
                           target, self.index_dir, exc, self._serving)
                 return False
             self._engine, self._serving, self._failed = engine, target, None
+            self._note_files(self.index_dir / target)
             log.info("index in %s changed: now serving %s (%d notes)", self.index_dir, target, len(engine.index.notes))
             return True
         finally:
@@ -109,9 +115,41 @@ class Library:
     def _load(self) -> Engine:
         """The engine of the build in service, remembering which build that is."""
         target = current_target(self.index_dir) if (self.index_dir / "current").is_symlink() else None
-        engine = Engine(load_build(self.index_dir / target) if target else load_index(self.index_dir))
+        build = self.index_dir / target if target else current_build(self.index_dir)
+        engine = Engine(load_build(build, verify=True))
         self._serving, self._checked = target, time.monotonic()
+        self._note_files(build)
         return engine
+
+    def _note_files(self, build: Path) -> None:
+        try:
+            sizes = read_manifest_of(build)["files"]
+        except (IndexCorrupt, OSError):
+            sizes = {}
+        self._files, self._damage = {build.resolve() / name: size for name, size in sizes.items()}, None
+
+    def damage(self) -> str | None:
+        """Why the build in service is damaged on disk, or None. Stats only (cheap enough for
+        every health check).
+
+        Its files are memory-mapped: one truncated under the running bot kills the process with
+        SIGBUS at the next read of the missing part, before Python could log anything. So the
+        health check asks this, says why (logged once), and fails before that happens."""
+        for path, size in self._files.items():
+            try:
+                now = path.stat().st_size
+            except OSError:
+                now = -1
+            if now != size:
+                damage = (
+                    f"index file {path} in service was {'removed' if now < 0 else f'truncated to {now} bytes'} "
+                    f"(built with {size}): the bot will crash when it reads it; rebuild with `incident-bot index build`"
+                )
+                if damage != self._damage:
+                    log.error("%s", damage)
+                self._damage = damage
+                return damage
+        return None
 
     @property
     def rebuilding(self) -> bool:
@@ -232,6 +270,7 @@ class Library:
                 saver.join()
         self._engine, self._serving, self._failed = engine, str(Path(BUILDS) / build.name), None
         self._checked = time.monotonic()
+        self._note_files(build)
         log.info("build %s: %s", build.name, changes.summary())
         return BuildReport(
             notes=len(index.notes),
