@@ -13,7 +13,7 @@ from bot.chat.cli import answer_json, main
 from seed_notes import LINE_LINK, LINE_NOTE, PHISHING_LINK, PIPELINE_LINK, note_text, write_seeds
 
 QUESTION = "who was affected in the Taiwan LINE hack?"
-HIT_KEYS = ["rank", "score", "title", "source", "date", "link", "tags", "passage", "note"]
+HIT_KEYS = ["rank", "score", "title", "source", "date", "link", "tags", "passage", "supporting", "note"]
 
 
 @pytest.fixture(autouse=True)
@@ -87,6 +87,7 @@ def test_ask_json_has_the_exact_documented_shape(built, capsys):
     assert first["note"] == f"therecord/{LINE_NOTE.name}"
     assert isinstance(first["score"], float) and first["score"] > 0
     assert isinstance(first["tags"], list) and "LINE" in first["passage"]
+    assert all(isinstance(s, str) for s in first["supporting"]) and answer["hits"][1]["supporting"] == []
 
 
 def test_ask_json_lists_no_hits_when_nothing_is_relevant(built, capsys):

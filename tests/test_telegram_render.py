@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
 
@@ -19,7 +20,7 @@ from bot.chat.telegram.keyboards import (
     tags_keyboard,
 )
 from bot.notes.models import Note, Tag
-from bot.search.results import Answer, Hit
+from bot.search.results import Answer, Hit, Supporting
 
 
 def note(title: str = "LINE accounts hacked", link: str = "https://therecord.media/line/") -> Note:
@@ -209,3 +210,18 @@ def test_a_lone_early_sentence_end_does_not_swallow_the_passage() -> None:
     passage = "Intro. " + "word " * 3000
     body = render.fit_passage(passage, (), 2000)
     assert len(body) > 1000 and body.endswith("word…")
+
+
+def test_supporting_sentences_follow_the_passage_with_the_question_words_bold() -> None:
+    supported = replace(
+        hit("Attackers hit the company last week."),
+        supporting=(Supporting("Police detained 12 members on Monday.", ((16, 18),)),),
+    )
+    text = render.render_hit(supported)
+    assert_valid_html(text)
+    passage_at, supporting_at = text.index("Attackers hit"), text.index("▸ Police detained <b>12</b> members")
+    assert passage_at < supporting_at < text.index("The Record")
+
+
+def test_a_hit_without_supporting_sentences_shows_no_marker() -> None:
+    assert "▸" not in render.render_hit(hit("Attackers hit the company last week."))

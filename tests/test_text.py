@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.chat.text import ansi_bold, ansi_underline, brackets, marked
+from bot.chat.text import ansi_bold, ansi_underline, brackets, marked, render_hit
+from bot.notes.models import Note
+from bot.search.results import Hit, Supporting
 
 
 def test_the_question_words_are_marked():
@@ -25,3 +27,11 @@ def test_without_an_underline_the_sentence_is_left_plain():
 
 def test_bold_inside_an_underline_does_not_end_the_underline():
     assert ansi_underline(f"a {ansi_bold('b')} c") == "\x1b[4ma \x1b[1mb\x1b[22m c\x1b[24m"
+
+
+def test_a_terminal_hit_shows_its_supporting_sentences_under_the_passage():
+    note = Note(path="a/b.md", title="Gang hit", source="The Record", link="https://x.test/a", date=None, author="")
+    hit = Hit(rank=1, score=1.0, note=note, passage="The gang hit a firm.", position=0,
+              supporting=(Supporting("Police detained 12 members.", ((16, 18),)),))
+    lines = render_hit(hit, 1).splitlines()
+    assert lines.index("  ▸ Police detained [12] members.") > lines.index("The gang hit a firm.")

@@ -260,6 +260,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
                 "link": h.note.link,
                 "tags": [t.label for t in h.note.tags],
                 "passage": h.passage,
+                "supporting": [s.text for s in h.supporting],
                 "note": h.note.path,
             }
             for h in answer.hits

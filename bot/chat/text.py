@@ -113,12 +113,15 @@ def byline(note: Note) -> str:
 
 def render_hit(hit: Hit, total: int, mark: Mark = brackets, underline: Mark | None = None) -> str:
     """One hit for a terminal: the question's words through ``mark``, the best sentence through
-    ``underline`` (None leaves it plain, as piped output should be)."""
+    ``underline`` (None leaves it plain, as piped output should be), then the supporting
+    sentences, each on a line of its own."""
+    supporting = [f"  ▸ {marked(s.text, s.highlights, mark)}" for s in hit.supporting]
     return "\n".join(
         [
             f"{hit.rank}/{total}  {mark(clean(hit.note.title))}",
             "",
             marked(hit.passage, hit.highlights, mark, hit.sentence, underline),
+            *(["", *supporting] if supporting else []),
             "",
             clean(byline(hit.note)),
             clean(hit.note.link),

@@ -10,12 +10,16 @@ Choices worth knowing:
   chat and would drown prose in search.
 - A table row becomes one paragraph, ``Header: cell; Header: cell``, so each row reads alone.
 - List items of one paragraph are joined with ``; `` unless an item already ends a sentence.
+- Site boilerplate (ZDNet's "SEE:" / "Also:" link lines, webinar and newsletter promotions) goes
+  (``boilerplate.py``).
 """
 
 from __future__ import annotations
 
 import html
 import re
+
+from bot.notes.boilerplate import is_boilerplate
 
 _IMAGE_MARK = "\x00"
 _URL = r"(?:[^()\s]|\([^()\s]*\))*"
@@ -116,7 +120,7 @@ def paragraphs(body: str) -> tuple[str, ...]:
     for kind, lines in _blocks(_prepare(body)):
         if kind == "table":
             out.extend(_table_rows(lines))
-        elif text := _paragraph(lines):
+        elif (text := _paragraph(lines)) and not is_boilerplate(text):
             out.append(text)
     return tuple(out)
 

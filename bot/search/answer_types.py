@@ -1,62 +1,266 @@
-"""What kind of thing a question asks for, and the pattern an answer of that kind matches.
+"""What kind of thing a question asks for, and how well a text holds one: graded, not yes/no.
 
-"how many" wants a number, "when" a date, "which versions" a version, "who was hit" victims,
-"who" a name. Every pattern is linear: alternations of fixed words and single bounded runs.
+"how many servers" wants a count, best one next to "servers"; "how much was the ransom" money;
+"what percentage" a percentage; "how long" a duration; a question opening with "when" a date
+(a day beats a month, a month beats a bare year); "which versions" a version; "what CVE" a CVE
+id; "who was hit" victims; "who" a name. A year or a product number ("Windows 10") is not a
+count, and a number the question already holds is not news; one in the title is (the headline
+number is often the answer), so for numbers only the question counts as known.
+
+Every pattern is linear: alternations of fixed words, single bounded or unbounded runs that
+cannot overlap, fixed-width lookbehinds. A text's matches are read once, left to right, and at
+most MAX_MATCHES of them are graded.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
 
-_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-    r"|dozens?|hundreds?|thousands?|millions?|billions?)\b",
-    re.I,
+from bot.search.lexicon import DEMONYMS
+
+MAX_MATCHES = 64  # a hostile passage of a million digits is graded on its first matches only
+NEAR = 40  # characters around a number searched for the counted noun or the question's verb
+
+# Grades: how surely a match is the thing asked for.
+EXACT = 1.0  # a CVE id, a version, a percentage, money, a day, a count next to the counted noun
+NEAR_QUESTION = 0.8  # a count near another of the question's words; a month with its year
+PLAIN = 0.5  # a count on its own; a relative day ("on Tuesday")
+WEAK = 0.3  # a bare year for "when"; "one"
+
+
+class Kind(Enum):
+    COUNT = "count"
+    MONEY = "money"
+    PERCENT = "percent"
+    DURATION = "duration"
+    DATE = "date"
+    VERSION = "version"
+    CVE = "cve"
+    VICTIMS = "victims"
+    PLACE = "place"
+    NAME = "name"
+
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_NUMBER_WORD = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
+    r"|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?"
 )
-_DATE = re.compile(
-    r"\b(?:19|20)\d\d\b"
-    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d"
-    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today"
-    r"|last (?:week|month|year)|earlier this (?:week|month|year))\b",
-    re.I,
-)
-_VERSION = re.compile(r"\b[vV]?\d+(?:\.\d+)+[a-z]?\b|\b\d+[hH][12]\b")
-_NAME = re.compile(r"\b[A-Z][\w&.-]*[a-z0-9][\w&.-]*\b|\b[A-Z]{2,}\b")
-# "who was affected / hit / targeted": the verb asks for victims, it is not what the story says.
-VICTIM_QUESTION = re.compile(
-    r"\bwho (?:was|were|is|are|got|has been|have been)"
-    r" (affected|impacted|hit|targeted|hacked|breached|compromised)\b",
+_UNIT = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?"
+
+# A number as written in news: 14, 1,099, 3.5, 140k, 2.4 million; never inside a word or version.
+_COUNT = re.compile(
+    rf"(?<![\w.,$€£-])(?:\d+(?:[.,]\d+)*(?:\s?(?:k|m|bn|million|billion|thousand|hundred)\b)?|(?:{_NUMBER_WORD})\b)"
+    r"(?!\.\d|[\w-])",
     re.IGNORECASE,
 )
+_MONEY = re.compile(
+    r"[$€£]\s?\d+(?:[.,]\d+)*(?:\s?(?:k|m|bn|million|billion|thousand)\b)?"
+    r"|(?<![\w.,])\d+(?:[.,]\d+)*(?:\s?(?:million|billion|thousand))?\s?(?:dollars|euros|pounds|usd|eur|gbp|bitcoins?|btc)\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
+_DURATION = re.compile(
+    rf"(?<![\w.])(?:\d+(?:[.,]\d+)?|a|an|{_NUMBER_WORD}|a few|several)(?:\s|-)(?:{_UNIT})\b",
+    re.IGNORECASE,
+)
+_DAY = re.compile(
+    rf"\b{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s(?:of\s)?{_MONTH}(?=\W|$)"
+    r"|\b(?:19|20)\d\d-\d\d-\d\d\b",
+    re.IGNORECASE,
+)
+_MONTH_YEAR = re.compile(rf"\b{_MONTH}\s(?:of\s)?(?:19|20)\d\d\b|\b(?:q[1-4]|h[12])\s(?:19|20)\d\d\b", re.IGNORECASE)
+_RELATIVE_DAY = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today"
+    r"|last (?:week|month|year)|earlier this (?:week|month|year))\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?<![\w.,-])(?:19|20)\d\d(?![\w-])")
+_VERSION = re.compile(r"\b[vV]?\d+(?:\.\d+)+[a-z]?\b|\b\d+[hH][12]\b")
+_CVE = re.compile(r"\bCVE-\d{4}-\d{4,}\b", re.IGNORECASE)
+_NAME = re.compile(r"\b[A-Z][\w&.-]*[a-z0-9][\w&.-]*\b|\b[A-Z]{2,}\b")
+_COUNTRY_WORDS = "|".join(sorted(set(DEMONYMS.values()) | {"us", "usa", "uk", "asia", "latin america", "middle east"}))
+_PLACE = re.compile(rf"\b(?:{_COUNTRY_WORDS})\b", re.IGNORECASE)
+_PLACE_NAME = re.compile(r"\b(?:in|from|at|across|near|based in|located in) (?:the )?[A-Z][\w.-]*")
 _VICTIMS = re.compile(
     r"\d|\b(?:users?|customers?|employees?|staff|members?|patients?|students?|officials?|politicians?|"
     r"governments?|agenc(?:y|ies)|companies|firms?|organi[sz]ations?|businesses|hospitals?|banks?|"
     r"schools?|universities|victims?|accounts?|people|citizens|clients?|subscribers?|individuals)\b",
     re.IGNORECASE,
 )
+_YEAR_ONLY = re.compile(r"(?:19|20)\d\d")
+_CALENDAR = re.compile(
+    rf"{_MONTH}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|q[1-4]|h[12]", re.IGNORECASE
+)
+_MONTH_BEFORE = re.compile(rf"\b{_MONTH}\s?$", re.IGNORECASE)
+
+# "who was affected / hit / targeted": the verb asks for victims, it is not what the story says.
+VICTIM_QUESTION = re.compile(
+    r"\bwho (?:was|were|is|are|got|has been|have been)"
+    r" (affected|impacted|hit|targeted|hacked|breached|compromised)\b",
+    re.IGNORECASE,
+)
+_ASKS_CVE = re.compile(r"\b(?:what|which)\b[^?]{0,40}\bcves?\b|\bcve (?:id|number)\b")
 _ASKS_VERSION = re.compile(
     r"\b(?:which|what) (?:[\w.-]+ ){0,2}(?:versions?|releases?|updates?|builds?|firmware)\b"
 )
-_ASKS_NUMBER = re.compile(r"\bhow (?:many|much|long|big|large)\b|\bnumber of\b|\bwhat (?:percentage|share)\b")
-_ASKS_DATE = re.compile(r"\bwhen\b|\bwhat (?:date|day|year|month|time)\b|\bhow long ago\b")
+_ASKS_PERCENT = re.compile(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow much of\b")
+_ASKS_MONEY = re.compile(
+    r"\bhow much\b[^?]{0,60}\b(?:money|pay|paid|ransom|fine|fined|cost|costs|worth|steal|stole|stolen|earn"
+    r"|earned|make|made|revenue|raise|raised|damage|damages|lose|lost|demand|demanded|bounty|reward)\b"
+    r"|\bwhat (?:was |is |were )?(?:the )?(?:ransom|fine|price|cost|bounty|reward)\b"
+)
+_ASKS_DURATION = re.compile(rf"\bhow long\b(?! ago)|\bhow many (?:{_UNIT})\b")
+_ASKS_COUNT = re.compile(r"\bhow (?:many|much|big|large)\b|\bnumber of\b")
+_COUNTED = re.compile(r"\bhow many ((?:[\w'-]+ ){0,2}[\w'-]+)")
+# "when" asks for a date only when it opens the question ("and when ...", "since when ..." too).
+_ASKS_DATE = re.compile(
+    r"^\W*(?:and |so |but )?(?:since |until )?when\b|\b(?:what|which) (?:date|day|year|month)\b"
+    r"|\bon what (?:date|day)\b|\bhow long ago\b"
+)
+_ASKS_PLACE = re.compile(r"\bwhere\b|\bwhich (?:countries|country|regions?|cities|city|states?|nations?)\b")
+# "which app", "what malware": a name is asked for; "what did", "what is" are not.
 _ASKS_NAME = re.compile(
-    r"\bwho\b|\bwhose\b|\bwhich (?:group|gang|company|companies|firm|firms|country|countries"
-    r"|actor|vendor|agency|agencies)\b"
+    r"\bwho\b|\bwhose\b|\bwhich (?!(?:is|are|was|were|of|one)\b)\w"
+    r"|\bwhat (?:\w+ )?(?:malware|ransomware|trojan|botnet|backdoor|group|gang|company|firm|app|apps|tool"
+    r"|family|vendor|product|algorithm|browser|software|device|toy|kit|service|agency|actor)\b"
 )
 
 
-def answer_cue(question: str) -> re.Pattern[str] | None:
-    """What an answer to this kind of question contains: a version, a number, a date, victims,
-    a name; None when the question asks for none of these."""
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What one question asks for: the kind, the terms it already holds, and the terms an answer
+    sits next to (the counted noun of "how many", the question's other words)."""
+
+    kind: Kind
+    known: frozenset[str]
+    counted: frozenset[str] = frozenset()
+    context: frozenset[str] = frozenset()
+
+
+def asked_for(question: str, terms: Callable[[str], Iterable[str]]) -> Asked | None:
+    """What kind of thing ``question`` asks for, or None when it asks for none of these."""
     q = question.casefold()
+    known = frozenset(terms(question))
+    kind = _kind(q)
+    if kind is None:
+        return None
+    counted: frozenset[str] = frozenset()
+    if kind in (Kind.COUNT, Kind.DURATION, Kind.MONEY):
+        match = _COUNTED.search(q)
+        if match:
+            counted = frozenset(terms(match.group(1)))
+    return Asked(kind, known, counted, known - counted)
+
+
+def _kind(q: str) -> Kind | None:
     if VICTIM_QUESTION.search(q):
-        return _VICTIMS
-    if _ASKS_VERSION.search(q):
-        return _VERSION
-    if _ASKS_NUMBER.search(q):
-        return _NUMBER
-    if _ASKS_DATE.search(q):
-        return _DATE
-    if _ASKS_NAME.search(q):
-        return _NAME
+        return Kind.VICTIMS
+    for pattern, kind in (
+        (_ASKS_CVE, Kind.CVE),
+        (_ASKS_VERSION, Kind.VERSION),
+        (_ASKS_PERCENT, Kind.PERCENT),
+        (_ASKS_MONEY, Kind.MONEY),
+        (_ASKS_DURATION, Kind.DURATION),
+        (_ASKS_COUNT, Kind.COUNT),
+        (_ASKS_DATE, Kind.DATE),
+        (_ASKS_PLACE, Kind.PLACE),
+        (_ASKS_NAME, Kind.NAME),
+    ):
+        if pattern.search(q):
+            return kind
     return None
+
+
+def grade(
+    asked: Asked,
+    text: str,
+    terms: Callable[[str], Iterable[str]],
+    title: frozenset[str] = frozenset(),
+    shown: frozenset[str] = frozenset(),
+) -> float:
+    """How surely ``text`` holds a new thing of the asked kind, 0..1: the best of its matches.
+
+    A match whose terms the question (or ``shown``, what the reader already sees) holds is not
+    new; for names, places and victims the ``title``'s terms are known too, for numbers they
+    are not: the headline number is often the answer."""
+    kind = asked.kind
+    known = asked.known | shown | (title if kind in _TITLE_KNOWN else frozenset())
+    best = 0.0
+    for pattern, value in _GRADED[kind]:
+        for n, match in enumerate(pattern.finditer(text)):
+            if n == MAX_MATCHES or best >= EXACT:
+                break
+            if value <= best or known.issuperset(terms(match.group())):
+                continue
+            if kind is Kind.COUNT:
+                best = max(best, _count_grade(asked, text, match, terms))
+            elif kind is Kind.NAME:
+                best = max(best, _name_grade(asked, text, match, terms))
+            else:
+                best = value
+    return best
+
+
+def _name_grade(asked: Asked, text: str, match: re.Match[str], terms: Callable[[str], Iterable[str]]) -> float:
+    """A name next to the question's words answers "who" surely; one opening a sentence may be
+    any capitalised word ("However")."""
+    start, end = match.start(), match.end()
+    if _CALENDAR.fullmatch(match.group()):
+        return 0.0
+    before = text[max(0, start - NEAR) : start]
+    if not before.strip() or before.rstrip().endswith((".", "!", "?", ":", '"', "\u201c", "\u201d")):
+        return WEAK
+    if asked.context & (set(terms(before)) | set(terms(text[end : end + NEAR]))):
+        return EXACT
+    return PLAIN
+
+
+def _count_grade(asked: Asked, text: str, match: re.Match[str], terms: Callable[[str], Iterable[str]]) -> float:
+    """A count next to the counted noun is the answer; near the question's other words likely;
+    a year, a product number ("Windows 10") or a day of a month is no count at all."""
+    number, start, end = match.group(), match.start(), match.end()
+    if _YEAR_ONLY.fullmatch(number) or number.count(".") > 1 or _product_number(text, start):
+        return 0.0
+    if _MONTH_BEFORE.search(text[max(0, start - 12) : start]):
+        return 0.0
+    after = set(terms(text[end : end + NEAR]))
+    if asked.counted & after:
+        return EXACT
+    if asked.context & (after | set(terms(text[max(0, start - NEAR) : start]))):
+        return NEAR_QUESTION
+    return WEAK if number.lower() == "one" else PLAIN
+
+
+_TITLE_KNOWN = frozenset({Kind.NAME, Kind.PLACE, Kind.VICTIMS})
+
+
+def _product_number(text: str, start: int) -> bool:
+    """True when a capitalised word right before the number names a product ("Windows 10",
+    "iOS 15"), not when that word opens a sentence ("About 70,000 bots")."""
+    before = text[max(0, start - 32) : start]
+    if not before.endswith(" "):
+        return False
+    words = before.split()
+    if not words or not words[-1][:1].isupper():
+        return False
+    if len(words) == 1:
+        return start > 32  # the window holds only this word: it opens the text when near the start
+    return not words[-2].endswith((".", "!", "?", ":", ";", '"', "\u201d"))
+
+
+_GRADED: dict[Kind, tuple[tuple[re.Pattern[str], float], ...]] = {
+    Kind.COUNT: ((_COUNT, EXACT),),
+    Kind.MONEY: ((_MONEY, EXACT),),
+    Kind.PERCENT: ((_PERCENT, EXACT),),
+    Kind.DURATION: ((_DURATION, EXACT),),
+    Kind.DATE: ((_DAY, EXACT), (_MONTH_YEAR, NEAR_QUESTION), (_RELATIVE_DAY, PLAIN), (_YEAR, WEAK)),
+    Kind.VERSION: ((_VERSION, EXACT),),
+    Kind.CVE: ((_CVE, EXACT),),
+    Kind.VICTIMS: ((_VICTIMS, EXACT),),
+    Kind.PLACE: ((_PLACE, EXACT), (_PLACE_NAME, PLAIN)),
+    Kind.NAME: ((_NAME, EXACT),),
+}

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from functools import cached_property
 
 from bot.notes.models import Note, Tag
+from bot.search.answer_types import asked_for
 from bot.search.filters import source_matches
 from bot.search.index import Index
 from bot.search.query import Query, parse_query
 from bot.search.ranking import Ranked, Ranker
-from bot.search.results import Answer, Hit, IndexInfo, SourceStats
+from bot.search.results import Answer, Hit, IndexInfo, SourceStats, Supporting
 from bot.search.retriever import LocalRetriever, PassageHit
 from bot.search.sentences import best_sentence
+from bot.search.supporting import supporting_sentences
 from bot.search.tokenize import Tokenizer
 
 
@@ -47,6 +50,8 @@ class Engine:
         query = parse_query(question)
         ranked = self.ranker.rank(query.text, top=top, filters=query if query.filtered else None)
         hits = [self.hit(i + 1, passage, score, ranked.weights) for i, (passage, score) in enumerate(ranked.passages)]
+        if hits:
+            hits[0] = replace(hits[0], supporting=self._supporting(query.text, hits[0], ranked))
         return Answer(question=question, hits=tuple(hits), did_you_mean=self._did_you_mean(query.text, ranked, hits))
 
     def hit(self, rank: int, passage: PassageHit, score: float, weights: Mapping[str, float]) -> Hit:
@@ -62,6 +67,18 @@ class Engine:
             position=passage.position,
             highlights=tuple((s, e) for s, e, _ in matched),
             sentence=best_sentence(text, matched, weights),
+        )
+
+    def _supporting(self, question: str, first: Hit, ranked: Ranked) -> tuple[Supporting, ...]:
+        """Sentences of the first answer's story that hold what its paragraph lacks."""
+        story = (self.retriever.passage_text(p) for p in ranked.story)
+        return supporting_sentences(
+            first.passage,
+            first.note.title,
+            (t for t in story if t != first.passage),
+            ranked.weights,
+            asked_for(question, self.tokenizer),
+            self.tokenizer,
         )
 
     def _did_you_mean(self, text: str, ranked: Ranked, hits: Sequence[Hit]) -> str | None:

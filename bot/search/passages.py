@@ -4,8 +4,8 @@ Every passage of an article shares the article's title, so a paragraph's own BM2
 about which of them answers. A passage is scored instead by:
 
 - how many of the question's words that the title does not already explain it holds;
-- whether it holds the kind of thing asked for and the question did not already say: a version
-  for "which versions", a number for "how many", a date for "when", a name for "who";
+- how surely it holds the kind of thing asked for and the question did not already say
+  (``answer_types.py``: a count next to the counted noun, a date, a version, a CVE id, a name);
 - where it stands: a news lead carries the who and what.
 """
 
@@ -15,14 +15,14 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from bot.search.answer_types import answer_cue
+from bot.search.answer_types import asked_for, grade
 from bot.search.retriever import PassageHit, Retriever
 from bot.search.tokenize import Tokenizer
 
 # Weights of the re-scoring, chosen on our own question set (bench/questions.jsonl); the dev set
 # in ../shared/eval is the check they were not tuned on.
 W_BODY = 1.0  # passage: share of the question's untitled words it holds
-W_CUE = 0.2  # passage: holds a new thing of the asked kind
+W_CUE = 0.4  # passage: how surely it holds a new thing of the asked kind (answer_types.grade)
 W_POSITION = 0.05  # passage: early in the article
 
 
@@ -33,7 +33,7 @@ class PassageChooser:
         self.retriever = retriever
         self.tokenize = tokenizer
         self.weights = weights
-        self.cue = answer_cue(question)
+        self.asked = asked_for(question, tokenizer)
 
     def order(self, passages: Sequence[PassageHit]) -> list[tuple[PassageHit, float]]:
         """An article's passages, best answer first, each with its score within the article."""
@@ -60,16 +60,8 @@ class PassageChooser:
             body[i] = sum(self.weights[t] for t in held)
         body /= sum(self.weights[t] for t in wanted) or 1.0
         cue = np.zeros(len(passages))
-        if self.cue is not None:
-            known = asked | title
+        if self.asked is not None:
+            title_terms = frozenset(title)
             for i, passage in enumerate(passages):
-                cue[i] = self._novel(retriever.passage_text(passage.passage), known)
+                cue[i] = grade(self.asked, retriever.passage_text(passage.passage), tokenize, title_terms)
         return body, cue
-
-    def _novel(self, text: str, known: set[str]) -> float:
-        """1 when the passage holds something of the asked kind that the question and title lack."""
-        assert self.cue is not None
-        for match in self.cue.finditer(text):
-            if not known.issuperset(self.tokenize(match.group())):
-                return 1.0
-        return 0.0

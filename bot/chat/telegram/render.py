@@ -122,13 +122,14 @@ def _frame(note: Note, did_you_mean: str | None, limit: int) -> tuple[str, str]:
 
 def render_hit(hit: Hit, did_you_mean: str | None = None) -> str:
     """One hit as a message: title bold, the passage with the question's words bold and its best
-    sentence underlined, source · date · author, link."""
+    sentence underlined, the supporting sentences under it, source · date · author, link."""
+    supporting = "".join(f"\n\n▸ {_bold(s.text, s.highlights)}" for s in hit.supporting)
     for limit in (1000, 200, 40):  # shrink absurd titles or links until the passage has room
         head, tail = _frame(hit.note, did_you_mean, limit)
-        budget = MAX_MESSAGE - telegram_length(head + tail)
+        budget = MAX_MESSAGE - telegram_length(head + supporting + tail)
         if budget >= 500:
             break
-    return head + fit_passage(hit.passage, hit.highlights, budget, hit.sentence) + tail
+    return head + fit_passage(hit.passage, hit.highlights, budget, hit.sentence) + supporting + tail
 
 
 def render_answer_page(answer: Answer, page: int) -> str:

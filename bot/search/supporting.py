@@ -1,0 +1,113 @@
+"""Sentences from the same story shown under the best paragraph, when they hold what it lacks.
+
+The best paragraph often tells the story ("an Ottawa resident was arrested") while the name, the
+count or the date the question asks for sits two paragraphs down. Up to MAX_SENTENCES sentences
+of the story's other paragraphs are shown under it when they hold the question's words that the
+paragraph and the title do not, or a surer thing of the asked kind (``answer_types.py``). Nothing
+is shown when nothing adds.
+
+Linear in the story's text: each sentence is tokenized and graded once, and at most
+MAX_CANDIDATES sentences are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.search.answer_types import Asked, grade
+from bot.search.results import Supporting
+from bot.search.sentences import sentence_spans
+from bot.search.tokenize import Tokenizer
+
+MAX_SENTENCES = 2
+MAX_CHARS = 280  # a longer sentence is cut at a word end with an ellipsis
+MAX_CANDIDATES = 600  # sentences read per story: bounds the work on a huge note
+W_KIND = 0.6  # a surer thing of the asked kind, next to the question's new words (weight 1)
+MIN_GAIN = 0.1  # what a sentence must add, as a share of the question's weight
+MIN_ABOUT = 0.1  # how much of the question's weight a sentence must hold to be about it
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    text: str
+    terms: frozenset[str]
+    kind: float
+    order: int
+
+
+def supporting_sentences(
+    shown: str,
+    title: str,
+    story: Iterable[str],
+    weights: Mapping[str, float],
+    asked: Asked | None,
+    tokenize: Tokenizer,
+) -> tuple[Supporting, ...]:
+    """Up to MAX_SENTENCES sentences of ``story`` (the other paragraphs of the shown paragraph's
+    story) that add to ``shown`` what the question asks, best first, each with its question
+    words marked."""
+    total = sum(weights.values())
+    if not total:
+        return ()
+    title_terms = frozenset(tokenize(title))
+    covered = set(tokenize(shown)) | title_terms
+    sentences = _sentences(story, weights, asked, tokenize, title_terms, frozenset(covered))
+    chosen: list[_Sentence] = []
+    while len(chosen) < MAX_SENTENCES:
+        scored = [(_gain(s, covered, weights, total), s) for s in sentences if s not in chosen]
+        gain, pick = max(scored, key=lambda gs: (gs[0], -gs[1].order), default=(0.0, None))
+        if pick is None or gain < MIN_GAIN:
+            break
+        chosen.append(pick)
+        covered |= pick.terms
+    return tuple(_supporting(s.text, weights, tokenize) for s in chosen)
+
+
+def _sentences(
+    story: Iterable[str],
+    weights: Mapping[str, float],
+    asked: Asked | None,
+    tokenize: Tokenizer,
+    title_terms: frozenset[str],
+    shown: frozenset[str],
+) -> list[_Sentence]:
+    """The story's sentences that hold some of the question, with their terms and how surely
+    they hold a thing of the asked kind that is not shown yet."""
+    total = sum(weights.values())
+    out: list[_Sentence] = []
+    read = 0
+    for text in story:
+        for lo, hi in sentence_spans(text):
+            read += 1
+            if read > MAX_CANDIDATES:
+                return out
+            sentence = text[lo:hi]
+            terms = frozenset(tokenize(sentence))
+            if sum(weights.get(t, 0.0) for t in terms) / total < MIN_ABOUT:
+                continue
+            kind = grade(asked, sentence, tokenize, title_terms, shown) if asked is not None else 0.0
+            out.append(_Sentence(sentence, terms, kind, len(out)))
+    return out
+
+
+def _gain(sentence: _Sentence, covered: set[str], weights: Mapping[str, float], total: float) -> float:
+    """The question's words the sentence adds, plus a new thing of the asked kind."""
+    new = sum(w for t, w in weights.items() if t in sentence.terms and t not in covered) / total
+    return new + W_KIND * sentence.kind
+
+
+def _supporting(sentence: str, weights: Mapping[str, float], tokenize: Tokenizer) -> Supporting:
+    text = _cut(sentence)
+    marks = tuple((s, e) for s, e, t in tokenize.spans(text) if t in weights)
+    return Supporting(text, marks)
+
+
+def _cut(sentence: str) -> str:
+    """The sentence, or its first MAX_CHARS characters up to a word end and an ellipsis."""
+    if len(sentence) <= MAX_CHARS:
+        return sentence
+    head = sentence[: MAX_CHARS + 1]
+    cut = head.rfind(" ")
+    return (head[:cut] if cut > 0 else head[:MAX_CHARS]).rstrip(" ,;:") + "…"
+

@@ -1,0 +1,55 @@
+"""Sentences shown under the best paragraph when they hold what it lacks (bot/search/supporting.py)."""
+
+from __future__ import annotations
+
+from test_ranking import LINE, engine, note
+
+from bot.search.supporting import MAX_CHARS
+
+ARRESTS = note(
+    "Police arrest ransomware gang members in Ukraine",
+    [
+        "Police in Ukraine have arrested members of a ransomware gang behind attacks on firms in Europe.",
+        "The gang used phishing emails to break into networks before encrypting files.",
+        "Officers detained 12 gang members during raids on 25 homes in Kyiv and Kharkiv.",
+        "Europol said the group caused damage of more than $10 million.",
+    ],
+)
+
+
+QUESTION = "how many members of the ransomware gang did police in ukraine arrest?"
+
+
+def test_a_sentence_holding_the_asked_count_is_shown_under_the_lead() -> None:
+    hit = engine(ARRESTS).ask(QUESTION).hits[0]
+    assert hit.passage.startswith("Police in Ukraine have arrested members")
+    first = hit.supporting[0].text
+    assert first == "Officers detained 12 gang members during raids on 25 homes in Kyiv and Kharkiv."
+
+
+def test_nothing_is_added_when_the_paragraph_holds_it_all() -> None:
+    hit = engine(LINE).ask("were the LINE accounts of 100 Taiwanese politicians hacked?").hits[0]
+    assert hit.passage.startswith("The LINE accounts of more than 100")
+    assert hit.supporting == ()
+
+
+def test_only_the_first_answer_carries_supporting_sentences() -> None:
+    hits = engine(ARRESTS, LINE).ask(QUESTION).hits
+    assert all(h.supporting == () for h in hits[1:])
+
+
+def test_the_questions_words_are_marked_in_a_supporting_sentence() -> None:
+    hit = engine(ARRESTS).ask(QUESTION).hits[0]
+    marked = {s.text[a:b].lower() for s in hit.supporting for a, b in s.highlights}
+    assert {"gang", "members"} <= marked
+
+
+def test_a_long_supporting_sentence_is_cut_at_a_word_end() -> None:
+    long_text = "Officers detained 12 gang members and " + " ".join(["moved their money through exchanges"] * 20)
+    story = note(
+        "Police arrest ransomware gang members in Ukraine",
+        ["Police in Ukraine have arrested members of a ransomware gang.", long_text + "."],
+    )
+    cut = engine(story).ask(QUESTION).hits[0].supporting[0].text
+    assert len(cut) <= MAX_CHARS + 1 and cut.endswith("…")
+    assert long_text.startswith(cut[:-1]) and long_text[len(cut) - 1] == " "
