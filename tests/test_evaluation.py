@@ -123,7 +123,7 @@ def test_a_bad_line_is_reported_with_its_number(tmp_path: Path) -> None:
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("name", ["questions.jsonl", "typo_questions.jsonl"])
+@pytest.mark.parametrize("name", ["questions.jsonl", "typo_questions.jsonl", "heldout_questions.jsonl"])
 def test_bench_questions_point_at_real_paragraphs(name: str, notes_dir: Path) -> None:
     questions = load_questions(BENCH / name)
     for question in questions:
