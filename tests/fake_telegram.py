@@ -110,6 +110,19 @@ def check_markup(markup: Any) -> None:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
 
 
+def button(message: dict, text: str) -> dict:
+    """The inline button labelled ``text`` under ``message`` (a sent or edited message)."""
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    found = [b for row in rows for b in row if b["text"] == text]
+    assert found, f"no {text!r} button in {[[b['text'] for b in row] for row in rows]}"
+    return found[0]
+
+
+def labels(message: dict) -> list[str]:
+    """The labels of every inline button under ``message``, row by row."""
+    return [b["text"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+
+
 @dataclass
 class Call:
     method: str
@@ -144,6 +157,7 @@ class FakeTelegram:
         self.webhook: dict[str, Any] = {}
         self.pushed_at: dict[int, float] = {}
         self.commands: list[dict] = []
+        self.descriptions: dict[str, str] = {}
         self.menus: dict[str, list[str]] = {}  # "default" or "chat:<id>" -> the command names set there
         self._updates: list[dict] = []
         self._messages: dict[tuple[int, int], dict] = {}
@@ -273,6 +287,23 @@ class FakeTelegram:
             message["entities"] = entities
         if reply_to:
             message["reply_to_message"] = reply_to
+        return {"message": message}
+
+    def media(self, user_id: int, kind: str, caption: str | None = None, chat: dict | None = None) -> dict:
+        """A message of ``kind`` (photo, document, sticker, voice …) with an optional caption."""
+        content: dict[str, Any] = {
+            "photo": {"photo": [{"file_id": "p1", "file_unique_id": "p1", "width": 90, "height": 90}]},
+            "document": {"document": {"file_id": "d1", "file_unique_id": "d1", "file_name": "report.pdf"}},
+            "sticker": {"sticker": {"file_id": "s1", "file_unique_id": "s1", "width": 512, "height": 512,
+                                    "is_animated": False, "is_video": False, "type": "regular"}},
+            "voice": {"voice": {"file_id": "v1", "file_unique_id": "v1", "duration": 3}},
+            "location": {"location": {"latitude": 52.5, "longitude": 13.4}},
+        }[kind]
+        update = self.message(user_id, "x", chat=chat)
+        message = {k: v for k, v in update["message"].items() if k not in ("text", "entities")}
+        message.update(content)
+        if caption is not None:
+            message["caption"] = caption
         return {"message": message}
 
     def group_message(self, user_id: int, text: str, group_id: int = -100123, **kwargs: Any) -> dict:
@@ -523,6 +554,18 @@ class FakeTelegram:
             self.commands = commands
         key = scope["type"] if "chat_id" not in scope else f"{scope['type']}:{scope['chat_id']}"
         self.menus[key] = [command["command"] for command in commands]
+        return True
+
+    def _api_setMyDescription(self, params: dict) -> bool:
+        if len(params.get("description", "")) > 512:
+            raise ApiError(400, "Bad Request: description is too long")
+        self.descriptions["description"] = params.get("description", "")
+        return True
+
+    def _api_setMyShortDescription(self, params: dict) -> bool:
+        if len(params.get("short_description", "")) > 120:
+            raise ApiError(400, "Bad Request: short description is too long")
+        self.descriptions["short_description"] = params.get("short_description", "")
         return True
 
     def _api_getMyCommands(self, params: dict) -> list[dict]:

@@ -116,8 +116,10 @@ def hostile_updates(api: FakeTelegram, rng: random.Random, bot_message: dict, co
             updates.append(api.callback(user, bot_message, forged_callback_data(rng)))
         elif roll < 0.86:
             updates.append(api.inline_query(user, text[: rng.randint(0, 256)]))
-        elif roll < 0.93:
-            updates.append(api.edited(api.message(user, rng.choice(["/reindex", "/stats", text]))))
+        elif roll < 0.93:  # an edited question is answered again; an edited command is not run
+            edited = rng.choice(["/reindex", "/stats", text])
+            updates.append(api.edited(api.message(user, edited)))
+            private += not edited.startswith("/")
         else:
             original = api.message(rng.choice([ADMIN, user]), rng.choice(["/reindex", "/stats", text]))
             updates.append(api.forwarded(original, ADMIN))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_telegram import TOKEN, FakeTelegram, write_seeds
+from tests.fake_telegram import TOKEN, FakeTelegram, button, write_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN, USER = 1, 2
@@ -73,7 +73,7 @@ def test_a_conversation_with_the_real_process(running_bot: tuple[FakeTelegram, s
     assert "<b>Ransomware gang hits a German hospital &amp; its &lt;admin&gt; portal</b>" in answer["text"]
 
     # ▶ edits that message in place.
-    forward = answer.result["reply_markup"]["inline_keyboard"][0][2]["callback_data"]
+    forward = button(answer.result, "▶")["callback_data"]
     mark = api.mark()
     api.push(api.callback(USER, answer.result, forward))
     edit = api.wait_for(lambda c: c.method == "editMessageText", after=mark)

@@ -21,7 +21,7 @@ from bot.chat.telegram.app import build_application
 from bot.chat.telegram.commands import COMMANDS
 from bot.search.library import Library
 from bot.settings import Settings
-from tests.fake_telegram import BOT, TOKEN, Call, FakeTelegram, write_seeds
+from tests.fake_telegram import BOT, TOKEN, Call, FakeTelegram, button, labels, write_seeds
 
 ADMIN, USER, STRANGER = 1, 2, 3
 
@@ -98,9 +98,8 @@ def test_question_gets_title_passage_meta_link_and_pager(chat: Chat) -> None:
     assert "https://www.zdnet.com/article/hospital-ransomware/?a=1&amp;b=2" in text
     sent = next(c for c in calls if is_sent(c))
     assert sent["parse_mode"] == "HTML"
-    buttons = sent.result["reply_markup"]["inline_keyboard"][0]
-    assert buttons[0]["text"] == "◀" and buttons[1]["text"].startswith("1/")
-    assert buttons[2]["callback_data"].endswith(":1")
+    assert labels(sent.result)[0].startswith("1/")  # no ◀ on the first page: paging does not wrap
+    assert button(sent.result, "▶")["callback_data"].endswith(":1")
 
 
 def test_next_button_edits_the_message_in_place(chat: Chat) -> None:
@@ -114,7 +113,7 @@ def test_next_button_edits_the_message_in_place(chat: Chat) -> None:
             for update_id, update in enumerate([asked], start=1):
                 await application.process_update(Update.de_json({"update_id": update_id, **update}, application.bot))
             sent = [c for c in api.calls if is_sent(c)][-1]
-            forward = sent.result["reply_markup"]["inline_keyboard"][0][2]["callback_data"]
+            forward = button(sent.result, "▶")["callback_data"]
             for update_id, data in enumerate([forward, forward, "noop"], start=2):
                 press = api.callback(USER, sent.result, data)
                 await application.process_update(Update.de_json({"update_id": update_id, **press}, application.bot))
@@ -166,7 +165,7 @@ def test_tags_are_counted_and_paged(chat: Chat, monkeypatch: pytest.MonkeyPatch)
     calls = chat.play(chat.api.message(USER, "/tags"))
     sent = next(c for c in calls if is_sent(c))
     assert "• ransomware — 2" in sent["text"] and "page 1/" in sent["text"]
-    forward = sent.result["reply_markup"]["inline_keyboard"][0][2]["callback_data"]
+    forward = button(sent.result, "▶")["callback_data"]
     assert forward == "t:1"
     calls = chat.play(chat.api.callback(USER, sent.result, forward))
     [edit] = [c for c in calls if c.method == "editMessageText"]
@@ -356,3 +355,70 @@ def test_every_admin_command_of_the_table_is_refused_to_users_and_to_forwarded_m
     assert sorted(replies) == sorted([handlers.ADMIN_ONLY.format(command=f"/{c.name}") for c in admin_commands] + [
         handlers.FORWARDED.format(command=f"/{c.name}") for c in admin_commands
     ])
+
+
+def test_a_photo_or_a_file_with_a_question_as_caption_is_answered(chat: Chat) -> None:
+    photo, document = texts(chat.play(
+        chat.api.media(USER, "photo", caption="ransomware hospital"),
+        chat.api.media(USER, "document", caption="LINE politicians"),
+    ))
+    assert "German hospital" in photo and "LINE accounts" in document
+
+
+def test_stickers_voice_and_captionless_media_get_one_line_on_what_the_bot_can_do(chat: Chat) -> None:
+    kinds = ("sticker", "voice", "photo", "document", "location")
+    replies = texts(chat.play(*(chat.api.media(USER, kind) for kind in kinds)))
+    assert replies == [handlers.CANNOT_READ] * len(kinds)
+    group = {"id": -100123, "type": "supergroup", "title": "SOC team"}
+    assert chat.play(chat.api.media(USER, "sticker", chat=group)) == []  # group chatter is not for the bot
+
+
+def test_an_edited_question_is_answered_again_in_the_earlier_reply(chat: Chat) -> None:
+    asked = chat.api.message(USER, "ransomware hospital")
+    edited = chat.api.edited({"message": asked["message"] | {"text": "LINE politicians"}})
+    calls = chat.play(asked, edited)
+    [reply] = [c for c in calls if is_sent(c)]
+    [edit] = [c for c in calls if c.method == "editMessageText"]
+    assert "German hospital" in reply["text"]
+    assert int(edit["message_id"]) == reply.result["message_id"] and "LINE accounts" in edit["text"]
+
+
+def test_an_edited_question_whose_reply_is_forgotten_gets_a_new_reply(chat: Chat) -> None:
+    edited = chat.api.edited(chat.api.message(USER, "LINE politicians"))
+    [reply] = texts(chat.play(edited))
+    assert "LINE accounts" in reply
+
+
+def test_thirty_reindex_at_once_say_rebuilding_once(chat: Chat) -> None:
+    calls = chat.play(*(chat.api.message(ADMIN, "/reindex") for _ in range(30)),
+                      until=lambda c: "Rebuilt" in c.params.get("text", ""))
+    replies = texts(calls)
+    assert sum(r.startswith("Rebuilding") for r in replies) == 1
+    assert sum(r.startswith("Rebuilt") for r in replies) == 1
+    assert replies.count(handlers.REBUILD_RUNNING) == 29
+
+
+def test_a_5000_character_source_name_is_cut_and_the_reply_still_lists_the_articles(
+    api: FakeTelegram, tmp_path: Path
+) -> None:
+    seeds = tmp_path / "seeds"
+    write_seeds(seeds)
+    note = seeds / "zdnet" / "Conti-leak.md"
+    note.write_text(note.read_text("utf-8").replace("+ Source: ZDNet", "+ Source: Z" + "x" * 5000), "utf-8")
+    library = Library(seeds, tmp_path / "index")
+    library.open()
+    chat = Chat(api, library)
+    source, sources = texts(chat.play(api.message(USER, "/source Zxxx"), api.message(USER, "/sources")))
+    assert "Conti ransomware playbook" in source
+    assert "The Record" in sources and "BleepingComputer" in sources and "ZDNet" in sources
+
+
+def test_the_bot_describes_itself_at_start_up(chat: Chat) -> None:
+    async def main() -> None:
+        application = build_application(chat.settings, chat.library)
+        async with application:
+            await application.post_init(application)
+
+    asyncio.run(main())
+    assert "4 articles from 3 sources" in chat.api.descriptions["description"]
+    assert chat.api.descriptions["short_description"].startswith("Answers questions about security incidents")

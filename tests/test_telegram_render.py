@@ -178,16 +178,22 @@ def test_callback_data_fits_64_bytes_and_round_trips() -> None:
     store = AnswerStore()
     answer_id = store.put(Answer("q", ()))
     for pages in (2, 10, 999):
-        for page in (0, pages - 1):
-            markup = answer_keyboard(answer_id, page, pages)
-            for button in markup.inline_keyboard[0]:
-                assert len(button.callback_data.encode()) <= MAX_CALLBACK_BYTES
-            assert parse_callback(markup.inline_keyboard[0][2].callback_data) == AnswerPage(
-                answer_id, (page + 1) % pages
-            )
-            assert markup.inline_keyboard[0][1].text == f"{page + 1}/{pages}"
+        for page in range(pages):
+            [row] = answer_keyboard(answer_id, page, pages).inline_keyboard
+            assert all(len(b.callback_data.encode()) <= MAX_CALLBACK_BYTES for b in row)
+            targets = {b.text: parse_callback(b.callback_data) for b in row}
+            assert targets.get("◀") == (AnswerPage(answer_id, page - 1) if page > 0 else None)
+            assert targets.get("▶") == (AnswerPage(answer_id, page + 1) if page < pages - 1 else None)
+            assert f"{page + 1}/{pages}" in targets
     assert parse_callback(tags_keyboard(3, 5).inline_keyboard[0][0].callback_data) == TagsPage(2)
     assert answer_keyboard(answer_id, 0, 1) is None
+
+
+def test_paging_does_not_wrap_around() -> None:
+    [first] = tags_keyboard(0, 10).inline_keyboard
+    [last] = tags_keyboard(9, 10).inline_keyboard
+    assert [b.text for b in first] == ["1/10", "▶"]
+    assert [b.text for b in last] == ["◀", "10/10"]
 
 
 def test_forged_callback_data_parses_to_none() -> None:

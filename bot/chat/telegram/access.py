@@ -32,20 +32,20 @@ class Access:
 def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | None:
     """The question in ``message`` if it is meant for the bot, else ``None``.
 
-    Private chat: all of it. Group: only when it mentions the bot (the mention is removed) or
-    replies to one of the bot's messages; other chatter is not ours even with privacy mode off.
+    The text is the message's, or a photo's or a file's caption. Private chat: all of it. Group:
+    only when it mentions the bot (the mention is removed) or replies to one of the bot's messages;
+    other chatter is not ours even with privacy mode off.
     """
-    text = message.text or message.caption or ""
+    is_caption = message.text is None and message.caption is not None
+    text = (message.caption if is_caption else message.text) or ""
     if message.chat.type == ChatType.PRIVATE:
         return text
     handle = f"@{bot_username}".casefold()
-    mentions = [
+    parsed = message.parse_caption_entities if is_caption else message.parse_entities
+    entities = message.caption_entities if is_caption else message.entities
+    mentions = [entity for entity, value in parsed([MessageEntity.MENTION]).items() if value.casefold() == handle] + [
         entity
-        for entity, value in message.parse_entities([MessageEntity.MENTION]).items()
-        if value.casefold() == handle
-    ] + [
-        entity
-        for entity in message.entities
+        for entity in entities
         if entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot_id
     ]
     replied = message.reply_to_message

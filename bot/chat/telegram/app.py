@@ -27,7 +27,7 @@ from telegram.ext import Application, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.chat import health
-from bot.chat.telegram import commands, redact, webhook
+from bot.chat.telegram import commands, redact, render, webhook
 from bot.chat.telegram.access import Access
 from bot.chat.telegram.background import cancel_rebuilds
 from bot.chat.telegram.context import BotApplication, BotData, context_types
@@ -43,7 +43,7 @@ TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
 POLL_TIMEOUT = 10
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 
 
 def _request(pool_size: int, cls: type[HTTPXRequest] = HTTPXRequest, **extra: Any) -> HTTPXRequest:
@@ -143,9 +143,16 @@ async def _polling_post_init(application: BotApplication, settings: Settings) ->
 
 
 async def _register_commands(application: BotApplication) -> None:
-    """Fill Telegram's command menus from the command table (commands.py)."""
+    """Fill Telegram's command menus from the command table (commands.py), and the bot's
+    description (shown before a user's first message) and short description (its profile)."""
     bot_data = _bot_data(application)
     await commands.set_menus(application, sorted(bot_data.access.admins), bot_data.commands)
+    info = (await asyncio.to_thread(lambda: bot_data.library.engine)).info
+    try:
+        await application.bot.set_my_description(render.render_description(info))
+        await application.bot.set_my_short_description(render.render_short_description(info))
+    except TelegramError as error:  # not worth failing the start for
+        logger.warning("The bot's description was not set: %s", error)
 
 
 def _bot_data(application: BotApplication) -> BotData:

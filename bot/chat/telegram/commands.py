@@ -108,8 +108,12 @@ def register(application: BotApplication, commands: Sequence[Command] = COMMANDS
         handler = _admin_only(command) if command.admin else command.handler
         application.add_handler(CommandHandler(command.name, handler, block=command.blocking))
     application.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, handlers.unknown_command))
+    question = (filters.TEXT & ~filters.COMMAND) | filters.CAPTION
+    application.add_handler(MessageHandler(question & filters.UpdateType.MESSAGE, handlers.ask))
+    edited = filters.UpdateType.EDITED_MESSAGE
+    application.add_handler(MessageHandler(question & edited, handlers.edited_question))
     application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, handlers.ask)
+        MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL & ~question, handlers.other_message)
     )
     for button in BUTTONS:
         application.add_handler(CallbackQueryHandler(button.handler, pattern=functools.partial(_parses_to, button.target)))

@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.chat.telegram.access import Access
-from bot.chat.telegram.keyboards import AnswerStore
+from bot.chat.telegram.keyboards import AnswerStore, Recent
 from bot.search.library import Library
 
 if TYPE_CHECKING:
@@ -25,14 +25,16 @@ if TYPE_CHECKING:
 
 
 class BotData:
-    """One Application's shared state: the index in service, who may do what, recent answers,
-    the /reindex handlers waiting for a rebuild (cancelled at shutdown) and the command table."""
+    """One Application's shared state: the index in service, who may do what, the command table,
+    recent answers, which reply answered which message (so an edited question edits its reply),
+    and the /reindex handlers waiting for a rebuild (cancelled at shutdown)."""
 
     def __init__(self, library: Library, access: Access, commands: Sequence[Command]) -> None:
         self.library = library
         self.access = access
         self.commands = tuple(commands)
         self.answers = AnswerStore()
+        self.replies: Recent[tuple[int, int], int] = Recent(capacity=4096)  # (chat, message) -> reply id
         self.rebuilds: set[asyncio.Task[Any]] = set()
 
 

@@ -55,6 +55,11 @@ ADMIN_ONLY = "Sorry, {command} is for the bot's admins."
 FORWARDED = "Forwarded commands are not run: send {command} yourself."
 SOMETHING_WRONG = "Sorry, something went wrong. Please try again in a moment."
 REBUILD_RUNNING = "A rebuild is already running; I will keep answering from the current index."
+BLANK_QUESTION = "Ask me about a security incident in plain words — /help shows examples."
+CANNOT_READ = (
+    "I read text only: ask me about a security incident in words (a photo or a file with the question "
+    "as its caption works too). /help shows examples."
+)
 
 
 async def _engine(context: BotContext) -> Engine:
@@ -88,12 +93,14 @@ def _is_for_us(message: Message, context: BotContext) -> bool:
 
 
 async def gate(update: Update, context: BotContext) -> None:
-    """Runs before every handler: drops edits, refuses users outside a non-empty allowlist.
+    """Runs before every handler: drops channel posts and edited commands, refuses users outside a
+    non-empty allowlist.
 
-    Edited messages are ignored outright: an edit is not a new question, and an edit must
-    never become a way to run an admin command.
+    An edited question is answered again, but an edited command is ignored: an edit must never
+    become a way to run a command (an admin one least of all) a second time.
     """
-    if update.edited_message or update.edited_channel_post or update.channel_post:
+    edited = update.edited_message
+    if update.edited_channel_post or update.channel_post or (edited and (edited.text or "").startswith("/")):
         note(outcome="ignored")
         raise ApplicationHandlerStop
     chat_id = update.effective_chat.id if update.effective_chat else None
@@ -179,19 +186,19 @@ async def latest_command(update: Update, context: BotContext) -> None:
 async def reindex_command(update: Update, context: BotContext) -> None:
     """Rebuild in a daemon thread; registered non-blocking so questions keep being answered."""
     library = context.bot_data.library
-    if library.rebuilding:
+    if library.rebuilding or context.bot_data.rebuilds:
         await _reply(update, REBUILD_RUNNING)
         return
-    await _reply(update, "Rebuilding the index from the seeds; I keep answering meanwhile.")
-    try:
-        with waiting_for_rebuild(context.bot_data):
+    with waiting_for_rebuild(context.bot_data):  # before the first await: a second /reindex sees it
+        await _reply(update, "Rebuilding the index from the seeds; I keep answering meanwhile.")
+        try:
             report = await in_daemon_thread(library.rebuild)
-    except RebuildInProgress:
-        await _reply(update, REBUILD_RUNNING)
-        return
-    except BuildFailed as error:
-        await _reply(update, f"The rebuild failed, the old index stays in service: {escape(str(error))}")
-        return
+        except RebuildInProgress:
+            await _reply(update, REBUILD_RUNNING)
+            return
+        except BuildFailed as error:
+            await _reply(update, f"The rebuild failed, the old index stays in service: {escape(str(error))}")
+            return
     await _reply(
         update,
         "Rebuilt and in service: "
@@ -212,28 +219,66 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 # --- messages and inline queries ----------------------------------------------------------
 
 
+async def _answer(update: Update, context: BotContext, question: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The reply to ``question``: its first answer page and pager, or why there is none."""
+    if render.is_blank(question):
+        return BLANK_QUESTION, None
+    async with typing(context.bot, update.effective_chat.id):
+        answer = await asyncio.to_thread((await _engine(context)).ask, question, TOP)
+    note(hits=len(answer.hits))
+    if not answer.hits:
+        return render.render_nothing(question, answer.did_you_mean), None
+    answer_id = context.bot_data.answers.put(answer)
+    return render.render_answer_page(answer, 0), answer_keyboard(answer_id, 0, len(answer.hits))
+
+
 async def ask(update: Update, context: BotContext) -> None:
-    """Any text meant for the bot is a question: reply with the best passage and a pager."""
+    """Any text meant for the bot is a question (a photo's or a file's caption too): reply with
+    the best passage and a pager, and remember which reply answers which message."""
     message = update.effective_message
     question = addressed_text(message, context.bot.username, context.bot.id)
     if question is None:
         note(outcome="ignored")
         return
-    if render.is_blank(question):
-        await _reply(update, "Ask me about a security incident in plain words — /help shows examples.")
+    text, markup = await _answer(update, context, question)
+    sent = await _reply(update, text, reply_markup=markup)
+    context.bot_data.replies.remember((message.chat_id, message.message_id), sent.message_id)
+
+
+async def edited_question(update: Update, context: BotContext) -> None:
+    """An edited question is answered again, in the reply the bot gave to it (a new reply when
+    that one is no longer remembered). Edited commands never reach here (see :func:`gate`)."""
+    message = update.effective_message
+    question = addressed_text(message, context.bot.username, context.bot.id)
+    if question is None:
+        note(outcome="ignored")
         return
-    async with typing(context.bot, update.effective_chat.id):
-        answer = await asyncio.to_thread((await _engine(context)).ask, question, TOP)
-    note(hits=len(answer.hits))
-    if not answer.hits:
-        await _reply(update, render.render_nothing(question, answer.did_you_mean))
+    key = (message.chat_id, message.message_id)
+    earlier = context.bot_data.replies.get(key)
+    text, markup = await _answer(update, context, question)
+    if earlier is None:
+        sent = await _reply(update, text, reply_markup=markup)
+        context.bot_data.replies.remember(key, sent.message_id)
         return
-    answer_id = context.bot_data.answers.put(answer)
-    await _reply(
-        update,
-        render.render_answer_page(answer, 0),
-        reply_markup=answer_keyboard(answer_id, 0, len(answer.hits)),
-    )
+    try:
+        await context.bot.edit_message_text(
+            text, chat_id=message.chat_id, message_id=earlier, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    except BadRequest as error:  # the same answer as before, or a reply deleted meanwhile
+        if "not modified" in str(error).lower():
+            return
+        if "not found" not in str(error).lower():
+            raise
+        sent = await _reply(update, text, reply_markup=markup)
+        context.bot_data.replies.remember(key, sent.message_id)
+
+
+async def other_message(update: Update, context: BotContext) -> None:
+    """Stickers, voice, a photo or a file without a caption, and the rest: one line on what works."""
+    if addressed_text(update.effective_message, context.bot.username, context.bot.id) is None:
+        note(outcome="ignored")  # group chatter that is not for the bot
+        return
+    await _reply(update, CANNOT_READ)
 
 
 async def inline_query(update: Update, context: BotContext) -> None:

@@ -11,12 +11,15 @@ import re
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.search.results import Answer
 
 MAX_CALLBACK_BYTES = 64
+K = TypeVar("K")
+V = TypeVar("V")
 NOOP = "noop"
 
 _ANSWER_PAGE = re.compile(r"p:([A-Za-z0-9_-]{1,16}):(\d{1,3})")
@@ -56,18 +59,16 @@ def parse_callback(data: str | None) -> Target | None:
 
 
 def _pager(page: int, pages: int, data_for: str) -> InlineKeyboardMarkup | None:
-    """◀ n/N ▶ that wraps around; ``data_for`` is a format string taking the target page."""
+    """◀ n/N ▶; ``data_for`` is a format string taking the target page. There is no ◀ on the first
+    page and no ▶ on the last: paging does not wrap around."""
     if pages <= 1:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton("◀", callback_data=data_for.format((page - 1) % pages)),
-                InlineKeyboardButton(f"{page + 1}/{pages}", callback_data=NOOP),
-                InlineKeyboardButton("▶", callback_data=data_for.format((page + 1) % pages)),
-            ]
-        ]
-    )
+    row = [InlineKeyboardButton(f"{page + 1}/{pages}", callback_data=NOOP)]
+    if page > 0:
+        row.insert(0, InlineKeyboardButton("◀", callback_data=data_for.format(page - 1)))
+    if page < pages - 1:
+        row.append(InlineKeyboardButton("▶", callback_data=data_for.format(page + 1)))
+    return InlineKeyboardMarkup([row])
 
 
 def answer_keyboard(answer_id: str, page: int, pages: int) -> InlineKeyboardMarkup | None:
@@ -78,29 +79,38 @@ def tags_keyboard(page: int, pages: int) -> InlineKeyboardMarkup | None:
     return _pager(page, pages, "t:{}")
 
 
-class AnswerStore:
+class Recent(Generic[K, V]):
+    """A mapping that keeps only the ``capacity`` most recently used entries: what the bot
+    remembers of its chats lives in memory and must stay bounded however many chats there are."""
+
+    def __init__(self, capacity: int = 512) -> None:
+        self._capacity = capacity
+        self._entries: OrderedDict[K, V] = OrderedDict()
+
+    def remember(self, key: K, value: V) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
+
+    def get(self, key: K) -> V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class AnswerStore(Recent[str, Answer]):
     """Recent answers by short random id, least recently used dropped first.
 
     Random ids (not a counter) so that a button from before a restart can never point at a
     different, newer answer.
     """
 
-    def __init__(self, capacity: int = 512) -> None:
-        self._capacity = capacity
-        self._answers: OrderedDict[str, Answer] = OrderedDict()
-
     def put(self, answer: Answer) -> str:
         answer_id = secrets.token_urlsafe(6)
-        self._answers[answer_id] = answer
-        while len(self._answers) > self._capacity:
-            self._answers.popitem(last=False)
+        self.remember(answer_id, answer)
         return answer_id
-
-    def get(self, answer_id: str) -> Answer | None:
-        answer = self._answers.get(answer_id)
-        if answer is not None:
-            self._answers.move_to_end(answer_id)
-        return answer
-
-    def __len__(self) -> int:
-        return len(self._answers)

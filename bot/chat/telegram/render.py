@@ -18,7 +18,10 @@ from bot.search.results import Answer, Hit, IndexInfo, SourceStats
 from bot.search.sentences import sentence_spans
 
 MAX_MESSAGE = 4096
+DESCRIPTION_LIMIT = 512
+SHORT_DESCRIPTION_LIMIT = 120
 ELLIPSIS = "…"
+NAME_LIMIT = 100  # longer source or tag names are cut, so that one long name never crowds out the reply
 FILTER_SYNTAX = "source:zdnet  tag:ransomware  after:2021-10-01  before:2021-12-31"
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
@@ -169,6 +172,23 @@ def render_help(info: IndexInfo, examples: Sequence[str], commands: Sequence[tup
     return _join_within(lines)
 
 
+def render_description(info: IndexInfo) -> str:
+    """The bot's description, shown in an empty chat before the first message (512 at most)."""
+    span = _date_range(info.first_date, info.last_date)
+    return _clip(
+        f"I answer questions about security incidents from the team's notes ({info.notes} articles from "
+        f"{info.sources} sources{f', {span}' if span else ''}): the paragraph that answers, with its title, "
+        "source, date and link. Ask in plain words, e.g. \"who was hit by REvil?\", or browse /tags, /sources "
+        "and /latest.",
+        DESCRIPTION_LIMIT,
+    )
+
+
+def render_short_description(info: IndexInfo) -> str:
+    """The bot's short description, on its profile and in shared links (120 at most)."""
+    return _clip(f"Answers questions about security incidents from {info.notes} team notes.", SHORT_DESCRIPTION_LIMIT)
+
+
 def page_count(items: int, per_page: int) -> int:
     """How many pages ``items`` fill: at least one, which says there are none."""
     return max(1, -(-items // per_page))
@@ -192,16 +212,16 @@ def render_sources(stats: Sequence[SourceStats]) -> str:
     lines = ["<b>Sources</b>", ""]
     for s in stats:
         span = _date_range(s.first, s.last)
-        lines.append(f"• <b>{escape(s.name)}</b> — {s.notes} notes{f', {span}' if span else ''}")
+        lines.append(f"• <b>{escape(_clip(s.name, NAME_LIMIT))}</b> — {s.notes} notes{f', {span}' if span else ''}")
     lines += ["", "Latest articles of one source: /source NAME"]
     return _join_within(lines)
 
 
 def render_notes(heading: str, notes: Sequence[Note]) -> str:
     """A heading (plain text) and a list of articles, each with source, date and link."""
-    lines = [f"<b>{escape(heading)}</b>", ""]
+    lines = [f"<b>{escape(_clip(heading, 2 * NAME_LIMIT))}</b>", ""]
     for note in notes:
-        meta = " · ".join(p for p in (note.source, format_date(note.date)) if p)
+        meta = " · ".join(p for p in (_clip(note.source, NAME_LIMIT), format_date(note.date)) if p)
         lines.append(f"• <b>{escape(_clip(note.title, 300))}</b>\n  {escape(meta)}")
         if note.link:
             lines.append(f"  {escape(note.link)}")
