@@ -317,13 +317,20 @@ def test_errors_are_logged_with_context_and_users_get_a_plain_apology(
     assert "command=/tags" in record.getMessage()
 
 
-def test_the_command_menu_shows_admin_commands_only_in_the_admins_chats(chat: Chat) -> None:
+def start_up(chat: Chat) -> None:
+    """What the bot does at start-up before the first update (menus, descriptions)."""
+
     async def main() -> None:
         application = build_application(chat.settings, chat.library)
         async with application:
+            assert application.post_init is not None
             await application.post_init(application)
 
     asyncio.run(main())
+
+
+def test_the_command_menu_shows_admin_commands_only_in_the_admins_chats(chat: Chat) -> None:
+    start_up(chat)
     public = {c.name for c in COMMANDS if c.menu and not c.admin}
     admin = {c.name for c in COMMANDS if c.menu and c.admin}
     assert admin == {"reindex", "stats"} and "tag" in public
@@ -414,11 +421,6 @@ def test_a_5000_character_source_name_is_cut_and_the_reply_still_lists_the_artic
 
 
 def test_the_bot_describes_itself_at_start_up(chat: Chat) -> None:
-    async def main() -> None:
-        application = build_application(chat.settings, chat.library)
-        async with application:
-            await application.post_init(application)
-
-    asyncio.run(main())
+    start_up(chat)
     assert "4 articles from 3 sources" in chat.api.descriptions["description"]
     assert chat.api.descriptions["short_description"].startswith("Answers questions about security incidents")

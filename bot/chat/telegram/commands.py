@@ -116,7 +116,8 @@ def register(application: BotApplication, commands: Sequence[Command] = COMMANDS
         MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL & ~question, handlers.other_message)
     )
     for button in BUTTONS:
-        application.add_handler(CallbackQueryHandler(button.handler, pattern=functools.partial(_parses_to, button.target)))
+        pressed = functools.partial(_parses_to, button.target)
+        application.add_handler(CallbackQueryHandler(button.handler, pattern=pressed))
     application.add_handler(CallbackQueryHandler(handlers.stale_pressed))
     application.add_handler(InlineQueryHandler(handlers.inline_query))
     application.add_error_handler(handlers.on_error)

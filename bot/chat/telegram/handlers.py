@@ -14,6 +14,7 @@ import logging
 from html import escape
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
@@ -37,8 +38,9 @@ from bot.chat.telegram.keyboards import (
     tags_keyboard,
 )
 from bot.chat.telegram.updatelog import note
+from bot.search.buildlock import RebuildInProgress
 from bot.search.engine import Engine
-from bot.search.library import BuildFailed, RebuildInProgress
+from bot.search.library import BuildFailed
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +74,21 @@ def _user_id(update: Update) -> int | None:
     return update.effective_user.id if update.effective_user else None
 
 
-async def _reply(update: Update, html: str, **kwargs: object) -> Message:
-    return await update.effective_message.reply_html(html, **kwargs)
+def _message(update: Update) -> Message:
+    """The message a message or command handler was called for (its filters make sure there is one)."""
+    message = update.effective_message
+    assert message is not None
+    return message
+
+
+def _query(update: Update) -> CallbackQuery:
+    """The button press a button handler was called for."""
+    assert update.callback_query is not None
+    return update.callback_query
+
+
+async def _reply(update: Update, html: str, reply_markup: InlineKeyboardMarkup | None = None) -> Message:
+    return await _message(update).reply_html(html, reply_markup=reply_markup)
 
 
 def _echo(argument: str) -> str:
@@ -223,7 +238,7 @@ async def _answer(update: Update, context: BotContext, question: str) -> tuple[s
     """The reply to ``question``: its first answer page and pager, or why there is none."""
     if render.is_blank(question):
         return BLANK_QUESTION, None
-    async with typing(context.bot, update.effective_chat.id):
+    async with typing(context.bot, _message(update).chat_id):
         answer = await asyncio.to_thread((await _engine(context)).ask, question, TOP)
     note(hits=len(answer.hits))
     if not answer.hits:
@@ -235,7 +250,7 @@ async def _answer(update: Update, context: BotContext, question: str) -> tuple[s
 async def ask(update: Update, context: BotContext) -> None:
     """Any text meant for the bot is a question (a photo's or a file's caption too): reply with
     the best passage and a pager, and remember which reply answers which message."""
-    message = update.effective_message
+    message = _message(update)
     question = addressed_text(message, context.bot.username, context.bot.id)
     if question is None:
         note(outcome="ignored")
@@ -248,7 +263,7 @@ async def ask(update: Update, context: BotContext) -> None:
 async def edited_question(update: Update, context: BotContext) -> None:
     """An edited question is answered again, in the reply the bot gave to it (a new reply when
     that one is no longer remembered). Edited commands never reach here (see :func:`gate`)."""
-    message = update.effective_message
+    message = _message(update)
     question = addressed_text(message, context.bot.username, context.bot.id)
     if question is None:
         note(outcome="ignored")
@@ -275,7 +290,7 @@ async def edited_question(update: Update, context: BotContext) -> None:
 
 async def other_message(update: Update, context: BotContext) -> None:
     """Stickers, voice, a photo or a file without a caption, and the rest: one line on what works."""
-    if addressed_text(update.effective_message, context.bot.username, context.bot.id) is None:
+    if addressed_text(_message(update), context.bot.username, context.bot.id) is None:
         note(outcome="ignored")  # group chatter that is not for the bot
         return
     await _reply(update, CANNOT_READ)
@@ -284,6 +299,7 @@ async def other_message(update: Update, context: BotContext) -> None:
 async def inline_query(update: Update, context: BotContext) -> None:
     """``@bot question`` in any chat: the top hits as articles that post the rendered answer."""
     query = update.inline_query
+    assert query is not None
     if render.is_blank(query.query):
         await query.answer([], cache_time=5)
         return
@@ -309,7 +325,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
 
 async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
     """Answer the press and edit its message in place to ``text`` and ``markup``."""
-    query = update.callback_query
+    query = _query(update)
     await query.answer()
     if getattr(query.message, "reply_markup", None) == markup:
         return  # the page asked for is the one shown: editing would only earn a "not modified"
@@ -322,11 +338,11 @@ async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
 
 async def answer_page_pressed(update: Update, context: BotContext) -> None:
     """◀ / ▶ under an answer: that page of the answer, or a notice once the answer is forgotten."""
-    target = parse_callback(update.callback_query.data)
+    target = parse_callback(_query(update).data)
     assert isinstance(target, AnswerPage)
     answer = context.bot_data.answers.get(target.answer_id)
     if answer is None or target.page >= len(answer.hits):
-        await update.callback_query.answer(EXPIRED)
+        await _query(update).answer(EXPIRED)
         return
     markup = answer_keyboard(target.answer_id, target.page, len(answer.hits))
     await _show(update, render.render_answer_page(answer, target.page), markup)
@@ -334,24 +350,24 @@ async def answer_page_pressed(update: Update, context: BotContext) -> None:
 
 async def tags_page_pressed(update: Update, context: BotContext) -> None:
     """◀ / ▶ under /tags."""
-    target = parse_callback(update.callback_query.data)
+    target = parse_callback(_query(update).data)
     assert isinstance(target, TagsPage)
     counts = await asyncio.to_thread((await _engine(context)).tag_counts, TAGS_LIMIT)
     pages = render.page_count(len(counts), TAGS_PER_PAGE)
     if target.page >= pages:
-        await update.callback_query.answer(EXPIRED)
+        await _query(update).answer(EXPIRED)
         return
     await _show(update, render.render_tags(counts, target.page, TAGS_PER_PAGE), tags_keyboard(target.page, pages))
 
 
 async def noop_pressed(update: Update, context: BotContext) -> None:
     """The "n/N" label between ◀ and ▶: nothing to do but stop the spinner."""
-    await update.callback_query.answer()
+    await _query(update).answer()
 
 
 async def stale_pressed(update: Update, context: BotContext) -> None:
     """Callback data this bot does not (or no longer) make: a short notice, nothing else."""
-    await update.callback_query.answer(EXPIRED)
+    await _query(update).answer(EXPIRED)
 
 
 # --- errors ---------------------------------------------------------------------------------
