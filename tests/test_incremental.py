@@ -167,7 +167,7 @@ def test_a_damaged_cache_is_ignored_and_the_build_still_right(seeds, tmp_path, d
 def test_a_cache_from_other_parsing_code_or_other_seeds_is_not_used(seeds, tmp_path, monkeypatch):
     library = Library(seeds, tmp_path / "index")
     library.rebuild()
-    monkeypatch.setattr(cache_module, "_code_version", "another-version")
+    monkeypatch.setattr(cache_module, "code_version", lambda: "another-version")
     library.rebuild()
     assert library.last_build.reused == 0
     other = write_seeds(tmp_path / "other-seeds")

@@ -15,7 +15,7 @@ from bot.chat.terminal import HISTORY_FILE, chat
 from bot.chat.text import brackets, clean, did_you_mean, nothing_found, render_hit, render_sources, render_tags
 from bot.search.library import BuildFailed, Library, RebuildInProgress
 from bot.search.results import Answer
-from bot.search.store import IndexCorrupt, IndexMissing, last_changes, read_manifest
+from bot.search.store import CURRENT, IndexCorrupt, IndexMissing, last_changes, read_manifest
 from bot.settings import Settings
 from bot.state.sqlite import StateError
 
@@ -150,7 +150,7 @@ def _library(settings: Settings, *, open_index: bool = True) -> Library:
 
 
 def _open(library: Library) -> None:
-    if not library.seeds_dir.is_dir() and not (library.index_dir / "current").exists():
+    if not library.seeds_dir.is_dir() and not (library.index_dir / CURRENT).exists():
         raise CliError(
             f"no index in {library.index_dir} and no seeds folder {library.seeds_dir} to build one from "
             "(set SEEDS_DIR or --seeds)"

@@ -23,6 +23,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -32,6 +33,7 @@ from bot.notes import loader
 from bot.notes.fingerprint import Fingerprint
 from bot.notes.models import Corpus, Note, Skipped, Tag
 from bot.notes.walk import SeedFile, scan_seeds
+from bot.search.analysis import stemmer_version
 from bot.search.changes import content_hash
 from bot.search.index import note_texts
 from bot.search.tokenize import TermIds, Tokenizer, gather
@@ -48,18 +50,16 @@ _CODE = (
     Path(__file__).with_name("lexicon.py"),
     Path(__file__).with_name("index.py"),
 )
-_code_version: str | None = None
 
 
+@lru_cache(maxsize=1)
 def code_version() -> str:
-    """Hash of the notes layer's and the tokenizer's source: their output is what is cached."""
-    global _code_version
-    if _code_version is None:
-        digest = hashlib.sha256(_MAGIC)
-        for path in _CODE:
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        _code_version = digest.hexdigest()[:16]
-    return _code_version
+    """Hash of the notes layer's and the tokenizer's source and the stemmer's version: their
+    output is what is cached."""
+    digest = hashlib.sha256(_MAGIC + stemmer_version().encode())
+    for path in _CODE:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +209,7 @@ class BuildCache:
     # ------------------------------------------------------------------ disk
 
     @classmethod
-    def open(cls, index_dir: Path, stats: BuildStats | None = None) -> BuildCache:
+    def open(cls, index_dir: Path) -> BuildCache:
         """The cache saved in ``index_dir``, or an empty one when it is missing or unusable."""
         path = Path(index_dir) / CACHE_DIR / CACHE_FILE
         try:

@@ -15,9 +15,10 @@ from bot.search.names import name_shares
 from bot.search.tokenize import TermIds, Tokenizer, gather
 
 FORMAT_VERSION = 4  # 2: notes.json by column; 3: name_share; 4: content hash per note, changes
-# Article-level BM25 counts the title this many times: a headline names what the story is about
-# (measured on bench/questions.jsonl: article@1 0.82 with the title once, 0.855 from four times).
-TITLE_WEIGHT = 4
+# Article-level BM25 counts the title this many times: a headline names what the story is about.
+# Measured with `incident-bot eval`: bench/questions.jsonl article@1 0.839 at 2 and at 4; the dev
+# set 0.80 at 2, 0.84 at 4. Changing it changes the article ranking, and makes every index stale.
+TITLE_WEIGHT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +88,8 @@ def build_index(
 ) -> Index:
     """Tokenise every passage and note and compute both BM25 matrices.
 
-    A passage is scored as ``title + paragraph`` tokens and an article as ``title + title +
-    subtitle + body`` (see ``Index``). All texts are tokenised in one batch (``Tokenizer.many``)
+    A passage is scored as ``title + paragraph`` tokens and an article as ``TITLE_WEIGHT`` times
+    the title, then subtitle and body (see ``Index``). All texts are tokenised in one batch (``Tokenizer.many``)
     and both matrices are assembled from that with numpy, never a Python list per document.
 
     ``tokens``, when given, are those texts already tokenised (in ``note_texts`` order, e.g. from
@@ -149,13 +150,12 @@ def build_index(
     paragraph_counts = np.bincount(
         gather(flat, at[paragraph], at[paragraph + 1] - at[paragraph]), minlength=len(vocab)
     )
-    # Article: title + title + subtitle + body (its paragraphs are one contiguous run of texts).
+    # Article: the title TITLE_WEIGHT times, subtitle, body (its paragraphs are one contiguous run of texts).
     body_end = body + n_paragraphs
     note_tokens = _concat(
         flat,
         [
-            (at[title], title_len),
-            (at[title], title_len),
+            *[(at[title], title_len)] * TITLE_WEIGHT,
             (at[subtitle], at[subtitle + 1] - at[subtitle]),
             (at[body], at[body_end] - at[body]),
         ],

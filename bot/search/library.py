@@ -22,6 +22,7 @@ from pathlib import Path
 
 from bot.notes.fingerprint import seeds_fingerprint
 from bot.notes.loader import SeedsError
+from bot.search import analysis
 from bot.search.buildlock import RebuildInProgress as RebuildInProgress  # what rebuild() raises, for its callers
 from bot.search.buildlock import build_lock
 from bot.search.cache import BuildCache, BuildStats
@@ -31,6 +32,7 @@ from bot.search.index import Index, Progress, build_index
 from bot.search.results import BuildReport
 from bot.search.store import (
     BUILDS,
+    CURRENT,
     IndexCorrupt,
     IndexMissing,
     current_build,
@@ -42,8 +44,6 @@ from bot.search.store import (
     served_hashes,
     write_index,
 )
-
-__all__ = ["OPEN_WAIT_S", "RELOAD_CHECK_S", "BuildFailed", "Library", "RebuildInProgress"]
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class Library:
 
     def _load(self) -> Engine:
         """The engine of the build in service, remembering which build that is."""
-        target = current_target(self.index_dir) if (self.index_dir / "current").is_symlink() else None
+        target = current_target(self.index_dir) if (self.index_dir / CURRENT).is_symlink() else None
         build = self.index_dir / target if target else current_build(self.index_dir)
         engine = Engine(load_build(build, verify=True))
         self._serving, self._checked = target, time.monotonic()
@@ -178,8 +178,14 @@ class Library:
         return self.engine
 
     def is_stale(self) -> bool:
-        """True when the seeds changed since the index in ``index_dir`` was built from them."""
+        """True when the seeds changed since the index in ``index_dir`` was built from them, or
+        it was built with another analysis (BM25 parameters, title weight, tokenizer, stemmer:
+        ``bot.search.analysis``), which is logged with what differs."""
         manifest = read_manifest(self.index_dir)
+        why = analysis.difference(manifest.get("analysis"))
+        if why:
+            log.warning("index in %s was built with another analysis (%s): it is stale", self.index_dir, why)
+            return True
         return self.seeds_dir.is_dir() and manifest["fingerprint"] != seeds_fingerprint(self.seeds_dir)
 
     def rebuild(self, progress: Progress | None = None, *, wait: float = 0.0) -> BuildReport:

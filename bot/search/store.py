@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from bot.notes.models import Note, Skipped, Tag
+from bot.search import analysis
 from bot.search.bm25 import BM25Matrix
 from bot.search.changes import NoteChanges, paths_by_kind
 from bot.search.index import FORMAT_VERSION, Index, PassageTable
@@ -223,6 +224,7 @@ def _manifest(
 ) -> dict[str, Any]:
     return {
         "format": FORMAT_VERSION,
+        "analysis": analysis.current(),
         "fingerprint": index.fingerprint,
         "seeds_dir": index.seeds_dir,
         "built_at": index.built_at.isoformat(),
