@@ -652,7 +652,15 @@ class BotProcess:
     """``python -m bot <args>`` in ``workdir`` against ``api``; its output goes to a log file
     (a pipe nobody reads would block a chatty bot). Use as a context manager: it is killed at exit."""
 
-    def __init__(self, api: FakeTelegram | None, workdir: Any, args: tuple[str, ...] = ("run",), **env: str) -> None:
+    def __init__(
+        self,
+        api: FakeTelegram | None,
+        workdir: Any,
+        args: tuple[str, ...] = ("run",),
+        open_files: int | None = None,
+        **env: str,
+    ) -> None:
+        """``open_files`` sets the process's RLIMIT_NOFILE (how many file descriptors it may hold)."""
         import os
         from pathlib import Path
 
@@ -672,6 +680,7 @@ class BotProcess:
         base.update(env)
         self.env = base
         self.args = args
+        self.open_files = open_files
         self.process: Any = None
 
     def start(self) -> BotProcess:
@@ -682,8 +691,14 @@ class BotProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", *self.args],
             cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+            preexec_fn=self._limit if self.open_files else None,
         )
         return self
+
+    def _limit(self) -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def __enter__(self) -> BotProcess:
         return self.start()
