@@ -22,9 +22,11 @@ _INFORMATION = re.compile(r"^## Information:[ \t]*$", re.MULTILINE)
 _ARTICLE = re.compile(r"^## Article:[ \t]*$", re.MULTILINE)
 _TAGS = re.compile(r"^(?:#### Tags:|## Tags:)[ \t]*$", re.MULTILINE)
 _TITLE = re.compile(r"^# (.*)$", re.MULTILINE)
-_SUBTITLE = re.compile(r"^###(?:[ \t]+(.*?))?[ \t]*$")
-_FIELD = re.compile(r"^\+ ([A-Za-z ]+):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
-_MARKDOWN_LINK = re.compile(r"^\[[^\]]*\]\(\s*<?([^)\s>]+)>?[^)]*\)$")
+# Values are taken whole and stripped in Python: a lazy ``(.*?)[ \t]*$`` rescans the trailing
+# blanks at every character, quadratic in a hostile line's length.
+_SUBTITLE = re.compile(r"^###(?:[ \t]++(.*))?$")
+_FIELD = re.compile(r"^\+ ([A-Za-z ]+):[ \t]*+(.*)$", re.MULTILINE)
+_MARKDOWN_LINK = re.compile(r"^\[[^\]]*+\]\(\s*+<?([^)\s>]++)>?[^)]*+\)$")
 _UNKNOWN = frozenset({"", "unknown", "none", "null", "n/a"})
 _LAST_PLACEHOLDER_DAY = date(1970, 1, 1)
 
@@ -49,7 +51,7 @@ def parse_information_note(text: str, path: str) -> Note:
     found = paragraphs(drop_leading_unknown(body))
     if not found:
         raise NoteRejected("no article text")
-    fields = {m[1].strip().lower(): m[2] for m in _FIELD.finditer(fields_text)}
+    fields = {m[1].strip().lower(): m[2].rstrip(" \t") for m in _FIELD.finditer(fields_text)}
     title, subtitle = _title_and_subtitle(head)
     title = title or title_from_path(path)
     source = _known(fields.get("source", ""))
@@ -75,7 +77,7 @@ def _title_and_subtitle(head: str) -> tuple[str, str]:
     title = _known(clean_inline(strip_title_suffix(title_match[1].strip())))
     following = head[title_match.end() :].lstrip("\r\n").split("\n", 1)[0]
     sub = _SUBTITLE.match(following)
-    return title, clean_inline(sub[1] or "") if sub else ""
+    return title, clean_inline((sub[1] or "").rstrip(" \t")) if sub else ""
 
 
 def _real_date(value: str) -> date | None:

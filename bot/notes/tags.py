@@ -13,7 +13,9 @@ from collections.abc import Iterable
 
 from bot.notes.models import Tag
 
-_BRACKETED = re.compile(r"\[\[(.*?)\]\](?=\s|$)")
+# A tag ends at the first ``]]`` before a blank and never holds ``[[``: each opening then scans
+# only to the next one, so a line of ``[[[[...`` costs linear time, not quadratic.
+_BRACKETED = re.compile(r"\[\[((?:(?!\[\[).)*?)\]\](?=\s|$)")
 _NAME = re.compile(r"^[^\W_](?:[\w\-.+& ]*[^\W_])?$")
 _ABBREVIATION = re.compile(r"^(?:[A-Za-z]\.){2,}$")
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,}$", re.IGNORECASE)

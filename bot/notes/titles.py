@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 
 from bot.notes.markdown_text import clean_inline
 
-_HEADING = re.compile(r"^[ \t]{0,3}#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_HEADING = re.compile(r"^[ \t]{0,3}#[ \t]+(.+)$", re.MULTILINE)  # closing #s go in Python: linear
 _SEPARATORS = re.compile(r"[-_\s]+")
 _SUFFIXES = (" | ZDNet", " - The Record by Recorded Future")
 
@@ -23,7 +23,7 @@ def strip_title_suffix(title: str) -> str:
 def first_heading(text: str) -> str:
     """The text of the first ``# `` heading, cleaned, or ""."""
     m = _HEADING.search(text)
-    return clean_inline(m[1]) if m else ""
+    return clean_inline(m[1].rstrip(" \t#") or m[1][:1]) if m else ""
 
 
 def title_from_path(path: str) -> str:
