@@ -4,11 +4,12 @@
 
 A temporary seeds folder mirrors the real corpus with one hard link per file (the corpus itself is
 never touched; a symlink to a file outside the seeds would not be read). One full
-``Library.rebuild()`` fills the build cache; then each round edits 5 notes, adds 5 and deletes 1 (different ones each round) and times ``Library.rebuild()``
-in a fresh interpreter, as the CLI run from cron would: the figure is the rebuild call itself
-(scan + stat, cache, parse the changed files, tokenise them, both BM25 matrices, atomic write,
-reload, cache save); interpreter start-up and imports are reported beside it. At the end the
-served index is compared array for array with a full build of the same folder.
+``Library.rebuild()`` fills the build cache; then each round edits 5 notes, adds 5 and deletes 1
+(different ones each round) and times ``Library.rebuild()`` in a fresh interpreter, as the CLI
+run from cron would: the figure is the rebuild call itself (scan + stat, cache, parse the changed
+files, tokenise them, both BM25 matrices, atomic write, reload, cache save); interpreter start-up
+and imports are reported beside it. At the end the served index is compared array for array with
+a full build of the same folder.
 """
 
 from __future__ import annotations

@@ -28,8 +28,15 @@ from bot.notes.plain_notes import parse_plain_note
 from bot.notes.walk import NOT_REGULAR, SeedFile, iter_note_files, scan_seeds
 
 __all__ = [
-    "MAX_BYTES", "SeedsError", "decode_note", "iter_note_files", "load_corpus", "parse_note", "parse_pool",
-    "read_note", "read_notes",
+    "MAX_BYTES",
+    "SeedsError",
+    "decode_note",
+    "iter_note_files",
+    "load_corpus",
+    "parse_note",
+    "parse_pool",
+    "read_note",
+    "read_notes",
 ]
 
 MAX_BYTES = 5 * 1024 * 1024
