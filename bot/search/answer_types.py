@@ -15,11 +15,13 @@ most MAX_MATCHES of them are graded.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
 from bot.search.lexicon import DEMONYMS
+from bot.search.tokenize import Tokenizer
 
 MAX_MATCHES = 64  # a hostile passage of a million digits is graded on its first matches only
 NEAR = 40  # characters around a number searched for the counted noun or the question's verb
@@ -178,7 +180,7 @@ def _kind(q: str) -> Kind | None:
 def grade(
     asked: Asked,
     text: str,
-    terms: Callable[[str], Iterable[str]],
+    tokenizer: Tokenizer,
     title: frozenset[str] = frozenset(),
     shown: frozenset[str] = frozenset(),
 ) -> float:
@@ -189,23 +191,46 @@ def grade(
     are not: the headline number is often the answer."""
     kind = asked.kind
     known = asked.known | shown | (title if kind in _TITLE_KNOWN else frozenset())
+    words = _Words(text, tokenizer)
     best = 0.0
     for pattern, value in _GRADED[kind]:
         for n, match in enumerate(pattern.finditer(text)):
             if n == MAX_MATCHES or best >= EXACT:
                 break
-            if value <= best or known.issuperset(terms(match.group())):
+            if value <= best or known.issuperset(words.within(match.start(), match.end())):
                 continue
             if kind is Kind.COUNT:
-                best = max(best, _count_grade(asked, text, match, terms))
+                best = max(best, _count_grade(asked, text, match, words))
             elif kind is Kind.NAME:
-                best = max(best, _name_grade(asked, text, match, terms))
+                best = max(best, _name_grade(asked, text, match, words))
             else:
                 best = value
     return best
 
 
-def _name_grade(asked: Asked, text: str, match: re.Match[str], terms: Callable[[str], Iterable[str]]) -> float:
+class _Words:
+    """The terms of one text by position, tokenized once and only when a match needs them."""
+
+    def __init__(self, text: str, tokenizer: Tokenizer) -> None:
+        self.text = text
+        self.tokenizer = tokenizer
+        self.starts: list[int] | None = None
+        self.ends: list[int] = []
+        self.terms: list[str] = []
+
+    def within(self, lo: int, hi: int) -> set[str]:
+        """The terms of the words lying inside ``lo:hi``."""
+        if self.starts is None:
+            spans = list(self.tokenizer.spans(self.text))
+            self.starts = [s for s, _, _ in spans]
+            self.ends = [e for _, e, _ in spans]
+            self.terms = [t for _, _, t in spans]
+        first = bisect_left(self.starts, max(0, lo))
+        last = bisect_right(self.ends, hi, lo=first)
+        return set(self.terms[first:last])
+
+
+def _name_grade(asked: Asked, text: str, match: re.Match[str], words: _Words) -> float:
     """A name next to the question's words answers "who" surely; one opening a sentence may be
     any capitalised word ("However")."""
     start, end = match.start(), match.end()
@@ -214,12 +239,12 @@ def _name_grade(asked: Asked, text: str, match: re.Match[str], terms: Callable[[
     before = text[max(0, start - NEAR) : start]
     if not before.strip() or before.rstrip().endswith((".", "!", "?", ":", '"', "\u201c", "\u201d")):
         return WEAK
-    if asked.context & (set(terms(before)) | set(terms(text[end : end + NEAR]))):
+    if asked.context & (words.within(start - NEAR, start) | words.within(end, end + NEAR)):
         return EXACT
     return PLAIN
 
 
-def _count_grade(asked: Asked, text: str, match: re.Match[str], terms: Callable[[str], Iterable[str]]) -> float:
+def _count_grade(asked: Asked, text: str, match: re.Match[str], words: _Words) -> float:
     """A count next to the counted noun is the answer; near the question's other words likely;
     a year, a product number ("Windows 10") or a day of a month is no count at all."""
     number, start, end = match.group(), match.start(), match.end()
@@ -227,10 +252,10 @@ def _count_grade(asked: Asked, text: str, match: re.Match[str], terms: Callable[
         return 0.0
     if _MONTH_BEFORE.search(text[max(0, start - 12) : start]):
         return 0.0
-    after = set(terms(text[end : end + NEAR]))
+    after = words.within(end, end + NEAR)
     if asked.counted & after:
         return EXACT
-    if asked.context & (after | set(terms(text[max(0, start - NEAR) : start]))):
+    if asked.context & (after | words.within(start - NEAR, start)):
         return NEAR_QUESTION
     return WEAK if number.lower() == "one" else PLAIN
 

@@ -71,11 +71,11 @@ class Engine:
 
     def _supporting(self, question: str, first: Hit, ranked: Ranked) -> tuple[Supporting, ...]:
         """Sentences of the first answer's story that hold what its paragraph lacks."""
-        story = (self.retriever.passage_text(p) for p in ranked.story)
+        story = (self.retriever.passage_text(p.passage) for p in ranked.story)
         return supporting_sentences(
             first.passage,
             first.note.title,
-            (t for t in story if t != first.passage),
+            (text for text in story if text != first.passage),
             ranked.weights,
             asked_for(question, self.tokenizer),
             self.tokenizer,

@@ -24,31 +24,39 @@ from bot.search.tokenize import Tokenizer
 W_BODY = 1.0  # passage: share of the question's untitled words it holds
 W_CUE = 0.4  # passage: how surely it holds a new thing of the asked kind (answer_types.grade)
 W_POSITION = 0.05  # passage: early in the article
+GRADED = 10  # the passages of an article, best covered first, graded for the answer type
 
 
 class PassageChooser:
     """Orders the passages of an article for one question."""
 
-    def __init__(self, retriever: Retriever, tokenizer: Tokenizer, question: str, weights: Mapping[str, float]) -> None:
+    def __init__(
+        self, retriever: Retriever, tokenizer: Tokenizer, question: str, weights: Mapping[str, float]
+    ) -> None:
         self.retriever = retriever
         self.tokenize = tokenizer
         self.weights = weights
         self.asked = asked_for(question, tokenizer)
 
     def order(self, passages: Sequence[PassageHit]) -> list[tuple[PassageHit, float]]:
-        """An article's passages, best answer first, each with its score within the article."""
+        """An article's passages, best answer first, each with its score within the article.
+
+        The answer-type grade (the costly feature) is computed only for the GRADED passages
+        that hold most of the question; the others are ordered by coverage and position."""
         if not passages:
             return []
-        body, cue = self._features(passages)
+        title = frozenset(self.tokenize(self.retriever.note(passages[0].note).title))
         position = np.array([p.position for p in passages])
-        within = W_BODY * body + W_CUE * cue + W_POSITION / (1.0 + position)
+        within = W_BODY * self._coverage(passages, title) + W_POSITION / (1.0 + position)
+        if self.asked is not None:
+            for i in np.argsort(-within, kind="stable")[:GRADED].tolist():
+                text = self.retriever.passage_text(passages[i].passage)
+                within[i] += W_CUE * grade(self.asked, text, self.tokenize, title)
         return [(passages[i], float(within[i])) for i in np.argsort(-within, kind="stable").tolist()]
 
-    def _features(self, passages: Sequence[PassageHit]) -> tuple[np.ndarray, np.ndarray]:
-        """(body coverage, answer cue) for each passage of one article."""
-        retriever, tokenize = self.retriever, self.tokenize
+    def _coverage(self, passages: Sequence[PassageHit], title: frozenset[str]) -> np.ndarray:
+        """The idf-weighted share of the question's words, beyond the title's, each passage holds."""
         asked = set(self.weights)
-        title = set(tokenize(retriever.note(passages[0].note).title))
         untitled = asked - title
         # When the title explains every word, the paragraph that restates them leads.
         wanted = untitled or asked
@@ -56,12 +64,9 @@ class PassageChooser:
         for i, passage in enumerate(passages):
             # Each passage is indexed with its title, so for a word not in the title, being held
             # by the passage means being in its text; title words need the text itself.
-            held = wanted & (passage.holds if untitled else set(tokenize(retriever.passage_text(passage.passage))))
+            if untitled:
+                held = wanted & passage.holds
+            else:
+                held = wanted & set(self.tokenize(self.retriever.passage_text(passage.passage)))
             body[i] = sum(self.weights[t] for t in held)
-        body /= sum(self.weights[t] for t in wanted) or 1.0
-        cue = np.zeros(len(passages))
-        if self.asked is not None:
-            title_terms = frozenset(title)
-            for i, passage in enumerate(passages):
-                cue[i] = grade(self.asked, retriever.passage_text(passage.passage), tokenize, title_terms)
-        return body, cue
+        return body / (sum(self.weights[t] for t in wanted) or 1.0)

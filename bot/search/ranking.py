@@ -39,7 +39,7 @@ class Ranked:
     passages: tuple[tuple[PassageHit, float], ...]
     weights: Mapping[str, float]
     corrections: tuple[Correction, ...] = ()
-    story: tuple[int, ...] = ()  # the first passage's story: its article's passages, in order
+    story: tuple[PassageHit, ...] = ()  # the first passage's article: its passages, in order
 
 
 class Ranker:
@@ -116,7 +116,7 @@ class Ranker:
                 chosen.append((hit, score))
                 if len(chosen) == top:
                     break
-        story = tuple(p.passage for p in passages[chosen[0][0].note]) if chosen else ()
+        story = tuple(passages[chosen[0][0].note]) if chosen else ()
         return Ranked(tuple(chosen), weights, corrections, story)
 
     def _articles(self, notes: list[NoteHit], passages: dict[int, list[PassageHit]]) -> list[tuple[int, float]]:

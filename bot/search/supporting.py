@@ -25,6 +25,7 @@ MAX_CHARS = 280  # a longer sentence is cut at a word end with an ellipsis
 MAX_CANDIDATES = 600  # sentences read per story: bounds the work on a huge note
 W_KIND = 0.6  # a surer thing of the asked kind, next to the question's new words (weight 1)
 MIN_GAIN = 0.1  # what a sentence must add, as a share of the question's weight
+W_TITLED = 0.5  # a question word the title holds but the paragraph does not
 MIN_ABOUT = 0.1  # how much of the question's weight a sentence must hold to be about it
 
 
@@ -45,17 +46,17 @@ def supporting_sentences(
     tokenize: Tokenizer,
 ) -> tuple[Supporting, ...]:
     """Up to MAX_SENTENCES sentences of ``story`` (the other paragraphs of the shown paragraph's
-    story) that add to ``shown`` what the question asks, best first, each with its question
-    words marked."""
+    article, under ``title``) that add to ``shown`` what the question asks, best first, each
+    with its question words marked."""
     total = sum(weights.values())
     if not total:
         return ()
     title_terms = frozenset(tokenize(title))
-    covered = set(tokenize(shown)) | title_terms
-    sentences = _sentences(story, weights, asked, tokenize, title_terms, frozenset(covered))
+    covered = set(tokenize(shown))
+    sentences = _sentences(story, weights, asked, tokenize, title_terms, frozenset(covered) | title_terms)
     chosen: list[_Sentence] = []
     while len(chosen) < MAX_SENTENCES:
-        scored = [(_gain(s, covered, weights, total), s) for s in sentences if s not in chosen]
+        scored = [(_gain(s, covered, title_terms, weights, total), s) for s in sentences if s not in chosen]
         gain, pick = max(scored, key=lambda gs: (gs[0], -gs[1].order), default=(0.0, None))
         if pick is None or gain < MIN_GAIN:
             break
@@ -91,10 +92,17 @@ def _sentences(
     return out
 
 
-def _gain(sentence: _Sentence, covered: set[str], weights: Mapping[str, float], total: float) -> float:
-    """The question's words the sentence adds, plus a new thing of the asked kind."""
-    new = sum(w for t, w in weights.items() if t in sentence.terms and t not in covered) / total
-    return new + W_KIND * sentence.kind
+def _gain(
+    sentence: _Sentence, covered: set[str], title: frozenset[str], weights: Mapping[str, float], total: float
+) -> float:
+    """The question's words the sentence adds to the paragraph (those only the title holds count
+    W_TITLED), plus a new thing of the asked kind."""
+    new = sum(
+        w * (W_TITLED if t in title else 1.0)
+        for t, w in weights.items()
+        if t in sentence.terms and t not in covered
+    )
+    return new / total + W_KIND * sentence.kind
 
 
 def _supporting(sentence: str, weights: Mapping[str, float], tokenize: Tokenizer) -> Supporting:
