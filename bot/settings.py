@@ -51,9 +51,17 @@ class Settings(BaseSettings):
     rate_limit_per_second: float = Field(default=30, ge=0)
     rate_limit_group_per_minute: float = Field(default=20, ge=0)
 
-    # /watch: a watch matching more than WATCH_MAX_SHARE of the notes in the index is refused (it
-    # would flood its chat with most new notes).
+    # Refresh: every REFRESH_INTERVAL seconds the running bot rebuilds when the seeds changed
+    # (0: never on its own; /reindex still does).
+    refresh_interval: float = Field(default=300.0, ge=0)
+    # /watch: per chat at most WATCH_MAX_PER_CHAT watches of WATCH_MAX_LENGTH characters; a watch
+    # matching more than WATCH_MAX_SHARE of the notes in the index is refused (it would flood its
+    # chat with most new notes); a refresh sends a chat at most WATCH_MESSAGES_PER_REFRESH notes,
+    # the rest summed up in one line.
+    watch_max_per_chat: int = Field(default=20, ge=1, le=1000)
+    watch_max_length: int = Field(default=200, ge=10, le=1000)
     watch_max_share: float = Field(default=0.05, gt=0, le=1)
+    watch_messages_per_refresh: int = Field(default=3, ge=1, le=50)
 
     @field_validator("admin_ids", "allowed_user_ids", "allowed_chat_ids", mode="before")
     @classmethod

@@ -159,6 +159,7 @@ class FakeTelegram:
         self.commands: list[dict] = []
         self.descriptions: dict[str, str] = {}
         self.menus: dict[str, list[str]] = {}  # "default" or "chat:<id>" -> the command names set there
+        self.blocked: set[int] = set()  # chats whose user blocked the bot: sending there is Forbidden
         self._updates: list[dict] = []
         self._messages: dict[tuple[int, int], dict] = {}
         self._callbacks: set[str] = set()
@@ -473,6 +474,8 @@ class FakeTelegram:
 
     def _chat(self, chat_id: Any) -> dict:
         chat_id = int(chat_id)
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
         if chat_id < 0:
             return {"id": chat_id, "type": "supergroup", "title": "SOC team"}
         return {"id": chat_id, "type": "private", "first_name": "Alice"}

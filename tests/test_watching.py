@@ -9,7 +9,7 @@ import pytest
 from bot.notes.loader import load_corpus
 from bot.search.engine import Engine
 from bot.search.index import build_index
-from bot.search.watching import Breadth, matches, note_key, too_broad
+from bot.search.watching import Breadth, is_watchable, matches, note_key, too_broad
 from seed_notes import LINE_LINK, PHISHING_LINK, PIPELINE_LINK, note_text, write_seeds
 
 TOPICS = ["bank", "hospital", "school", "airport", "port", "city council", "retailer", "university", "utility",
@@ -105,3 +105,8 @@ def test_the_same_word_with_a_telling_one_is_not(attacks: Engine) -> None:
 
 def test_in_a_small_index_a_handful_of_matches_is_never_too_broad(engine: Engine) -> None:
     assert not too_broad(Breadth(len(matches(engine, "tag:ransomware")), len(engine.index.notes)), max_share=0.05)
+
+
+def test_a_watch_needs_a_word_or_a_filter_but_not_one_the_notes_already_hold(engine: Engine) -> None:
+    assert is_watchable(engine, "Kaseya VSA") and is_watchable(engine, "tag:healthcare")
+    assert not is_watchable(engine, "the of and") and not is_watchable(engine, '""')

@@ -17,9 +17,29 @@ from pathlib import Path
 from bot.search.engine import Engine
 from bot.search.store import IndexCorrupt, IndexMissing, current_target, last_changes, read_manifest
 from bot.search.watching import matches
+from bot.settings import Settings
 from bot.state.watches import WatchStore
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchRules:
+    """The per-chat limits of watches (see Settings)."""
+
+    max_per_chat: int = 20
+    max_length: int = 200
+    max_share: float = 0.05
+    per_refresh: int = 3
+
+    @classmethod
+    def of(cls, settings: Settings) -> WatchRules:
+        return cls(
+            settings.watch_max_per_chat,
+            settings.watch_max_length,
+            settings.watch_max_share,
+            settings.watch_messages_per_refresh,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +67,8 @@ def queue_matches(store: WatchStore, engine: Engine, index_dir: Path) -> Queued 
     if store.handled(build):
         return None
     changes = last_changes(manifest)
-    fresh = set() if changes is None or changes.get("replaced") is None else {*changes["added"], *changes["changed"]}
+    paths = changes.get("paths") if changes is not None and changes.get("replaced") is not None else None
+    fresh = {*paths["added"], *paths["changed"]} if isinstance(paths, dict) else set()
     numbers = {i for i, note in enumerate(engine.index.notes) if note.path in fresh}
     rows = []
     if numbers:

@@ -55,10 +55,11 @@ def note_key(note: Note) -> str:
     return note.link or note.path
 
 
-def is_watchable(text: str) -> bool:
-    """True when the watch has words or a filter to match on."""
+def is_watchable(engine: Engine, text: str) -> bool:
+    """True when the watch has a filter or a word to match on (not only "the", "who", …); its
+    words need not be in the index yet: a watch waits for notes that hold them."""
     query = parse_query(text)
-    return bool(query.filtered or query.text.strip())
+    return query.filtered or bool(engine.tokenizer(query.text))
 
 
 def matches(engine: Engine, text: str, among: Collection[int] | None = None) -> list[WatchMatch]:

@@ -154,6 +154,12 @@ class WatchStore:
             ).fetchall()
         return [_watch(r) for r in rows]
 
+    def all(self) -> list[Watch]:
+        """Every watch of every chat."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, chat_id, query, paused_at FROM watches ORDER BY id").fetchall()
+        return [_watch(r) for r in rows]
+
     def active(self) -> list[Watch]:
         """Every watch not paused, to match a build against."""
         with self._lock:

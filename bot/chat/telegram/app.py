@@ -27,15 +27,19 @@ from telegram.ext import Application, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.chat import health
+from bot.chat.alerts import WatchRules
 from bot.chat.telegram import commands, redact, render, webhook
 from bot.chat.telegram.access import Access
-from bot.chat.telegram.background import cancel_rebuilds
-from bot.chat.telegram.context import BotApplication, BotData, context_types
+from bot.chat.telegram.background import cancel_rebuilds, waiting_for_rebuild
+from bot.chat.telegram.context import BotApplication, BotContext, BotData, context_types
 from bot.chat.telegram.ordering import PerChatOrder
+from bot.chat.telegram.refresh import Watcher
 from bot.chat.telegram.resilience import HeartbeatRequest, RetryingRateLimiter
 from bot.chat.telegram.updatelog import LoggingApplication
 from bot.search.library import BuildFailed, Library
 from bot.settings import Settings
+from bot.state.watches import FILE as WATCHES_FILE
+from bot.state.watches import WatchStore
 
 logger = logging.getLogger(__name__)
 TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather"
@@ -69,6 +73,7 @@ def build_application(settings: Settings, library: Library) -> LoggingApplicatio
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     access = Access(admins=settings.admin_ids, users=settings.allowed_user_ids, chats=settings.allowed_chat_ids)
+    watcher = Watcher(library, WatchStore(settings.state_dir / WATCHES_FILE), WatchRules.of(settings))
     holder: list[BotApplication] = []
 
     def beat() -> None:
@@ -79,7 +84,7 @@ def build_application(settings: Settings, library: Library) -> LoggingApplicatio
     application = (
         Application.builder()
         .application_class(LoggingApplication)
-        .context_types(context_types(library, access, commands.COMMANDS))
+        .context_types(context_types(library, access, commands.COMMANDS, watcher))
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
@@ -104,8 +109,27 @@ def build_application(settings: Settings, library: Library) -> LoggingApplicatio
     assert isinstance(application, LoggingApplication)
     application.log_questions = settings.log_questions
     commands.register(application)
+    _schedule_refresh(application, settings.refresh_interval)
     holder.append(application)
     return application
+
+
+def _schedule_refresh(application: BotApplication, interval: float) -> None:
+    """The refresh runs at start (what the build made at start matched is sent) and then every
+    ``interval`` seconds; with 0, only at start (and after each /reindex)."""
+    queue = application.job_queue
+    if queue is None:  # pragma: no cover - python-telegram-bot[job-queue] is a dependency
+        raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+    if interval > 0:
+        queue.run_repeating(_refresh_job, interval=interval, first=0, name="refresh")
+    else:
+        queue.run_once(_refresh_job, when=0, name="refresh")
+
+
+async def _refresh_job(context: BotContext) -> None:
+    """One refresh; shutdown cancels it while it waits for a rebuild, like a /reindex."""
+    with waiting_for_rebuild(context.bot_data):
+        await context.bot_data.watcher.refresh(context.bot)
 
 
 def _beat(application: BotApplication, path: Path, mode: str) -> None:
@@ -121,6 +145,7 @@ def _health(application: BotApplication, mode: str) -> dict[str, Any]:
         queued=application.update_queue.qsize(),
         in_flight=getattr(application, "in_flight", 0),
         peak_in_flight=getattr(application, "peak_in_flight", 0),
+        refresh=_bot_data(application).watcher.status.as_dict(),
     )
 
 

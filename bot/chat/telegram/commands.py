@@ -29,9 +29,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat.telegram import handlers
+from bot.chat.telegram import handlers, watching
 from bot.chat.telegram.context import BotApplication, BotContext, Handler
-from bot.chat.telegram.keyboards import AnswerPage, Label, TagsPage, Target, parse_callback
+from bot.chat.telegram.keyboards import AnswerPage, Label, TagsPage, Target, Unwatch, parse_callback
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("tag", "Articles with a tag", handlers.tag_command, arguments="NAME"),
     Command("sources", "Sources with counts and dates", handlers.sources_command),
     Command("source", "Latest articles of a source", handlers.source_command, arguments="NAME"),
+    Command("watch", "Tell this chat about new notes on a topic", watching.watch_command, arguments="TERMS"),
+    Command("watches", "The watches of this chat, ✕ removes one", watching.watches_command),
+    Command("unwatch", "Stop a watch", watching.unwatch_command, arguments="N or TERMS"),
     Command("start", "Say hello", handlers.help_command, menu=False),
     Command("reindex", "Rebuild the index from the seeds", handlers.reindex_command, admin=True, blocking=False),
     Command("stats", "What the index in service holds", handlers.stats_command, admin=True),
@@ -83,6 +86,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(AnswerPage, handlers.answer_page_pressed),
     Button(TagsPage, handlers.tags_page_pressed),
     Button(Label, handlers.noop_pressed),
+    Button(Unwatch, watching.unwatch_pressed),
 )
 
 
@@ -120,6 +124,8 @@ def register(application: BotApplication, commands: Sequence[Command] = COMMANDS
         application.add_handler(CallbackQueryHandler(button.handler, pattern=pressed))
     application.add_handler(CallbackQueryHandler(handlers.stale_pressed))
     application.add_handler(InlineQueryHandler(handlers.inline_query))
+    # After the update's own handler: a chat whose watches were paused talks to the bot again.
+    application.add_handler(TypeHandler(Update, watching.resume_paused_chat), group=1)
     application.add_error_handler(handlers.on_error)
 
 

@@ -22,17 +22,20 @@ from bot.search.library import Library
 
 if TYPE_CHECKING:
     from bot.chat.telegram.commands import Command
+    from bot.chat.telegram.refresh import Watcher
 
 
 class BotData:
     """One Application's shared state: the index in service, who may do what, the command table,
     recent answers, which reply answered which message (so an edited question edits its reply),
-    and the /reindex handlers waiting for a rebuild (cancelled at shutdown)."""
+    the /reindex handlers waiting for a rebuild (cancelled at shutdown), and the watches with the
+    refresh that feeds them."""
 
-    def __init__(self, library: Library, access: Access, commands: Sequence[Command]) -> None:
+    def __init__(self, library: Library, access: Access, commands: Sequence[Command], watcher: Watcher) -> None:
         self.library = library
         self.access = access
         self.commands = tuple(commands)
+        self.watcher = watcher
         self.answers = AnswerStore()
         self.replies: Recent[tuple[int, int], int] = Recent(capacity=4096)  # (chat, message) -> reply id
         self.rebuilds: set[asyncio.Task[Any]] = set()
@@ -43,12 +46,14 @@ Handler: TypeAlias = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 BotApplication: TypeAlias = Application[ExtBot[Any], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 
-def context_types(library: Library, access: Access, commands: Sequence[Command]) -> ContextTypes[Any, Any, Any, Any]:
-    """ContextTypes whose ``bot_data`` is a :class:`BotData` holding these three."""
+def context_types(
+    library: Library, access: Access, commands: Sequence[Command], watcher: Watcher
+) -> ContextTypes[Any, Any, Any, Any]:
+    """ContextTypes whose ``bot_data`` is a :class:`BotData` holding these."""
 
     class Bound(BotData):
         def __init__(self) -> None:
-            super().__init__(library, access, commands)
+            super().__init__(library, access, commands, watcher)
 
     return ContextTypes(context=CallbackContext, bot_data=Bound)
 

@@ -220,11 +220,13 @@ async def reindex_command(update: Update, context: BotContext) -> None:
         f"{report.notes} notes, {report.passages} passages, {len(report.skipped)} skipped files, "
         f"{report.seconds:.1f} s.",
     )
+    await context.bot_data.watcher.after_build(context.bot)  # tell the watches of its new notes
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
     engine = await _engine(context)
-    await _reply(update, render.render_stats(engine.info, context.bot_data.library.rebuilding))
+    watches = await asyncio.to_thread(context.bot_data.watcher.store.stats)
+    await _reply(update, render.render_stats(engine.info, context.bot_data.library.rebuilding, watches))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

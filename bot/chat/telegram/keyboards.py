@@ -24,6 +24,7 @@ NOOP = "noop"
 
 _ANSWER_PAGE = re.compile(r"p:([A-Za-z0-9_-]{1,16}):(\d{1,3})")
 _TAGS_PAGE = re.compile(r"t:(\d{1,4})")
+_UNWATCH = re.compile(r"w:x:(\d{1,18})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,14 @@ class Label:
     """The "n/N" between ◀ and ▶: pressing it does nothing."""
 
 
-Target = AnswerPage | TagsPage | Label
+@dataclass(frozen=True, slots=True)
+class Unwatch:
+    """✕ beside a watch in /watches: remove that watch."""
+
+    watch_id: int
+
+
+Target = AnswerPage | TagsPage | Label | Unwatch
 
 
 def parse_callback(data: str | None) -> Target | None:
@@ -55,6 +63,8 @@ def parse_callback(data: str | None) -> Target | None:
         return AnswerPage(match[1], int(match[2]))
     if match := _TAGS_PAGE.fullmatch(data):
         return TagsPage(int(match[1]))
+    if match := _UNWATCH.fullmatch(data):
+        return Unwatch(int(match[1]))
     return None
 
 
@@ -77,6 +87,14 @@ def answer_keyboard(answer_id: str, page: int, pages: int) -> InlineKeyboardMark
 
 def tags_keyboard(page: int, pages: int) -> InlineKeyboardMarkup | None:
     return _pager(page, pages, "t:{}")
+
+
+def watches_keyboard(watches: list[tuple[int, str]]) -> InlineKeyboardMarkup | None:
+    """One ✕ button per ``(watch id, label)``, a row each, to remove that watch."""
+    if not watches:
+        return None
+    rows = [[InlineKeyboardButton(f"✕ {label}", callback_data=f"w:x:{i}")] for i, label in watches]
+    return InlineKeyboardMarkup(rows)
 
 
 class Recent(Generic[K, V]):

@@ -8,7 +8,7 @@ never land inside a tag or an entity.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from html import escape
 
@@ -16,6 +16,7 @@ from bot.chat.text import around_sentence
 from bot.notes.models import Note, Tag
 from bot.search.results import Answer, Hit, IndexInfo, SourceStats
 from bot.search.sentences import sentence_spans
+from bot.state.watches import WatchStats
 
 MAX_MESSAGE = 4096
 DESCRIPTION_LIMIT = 512
@@ -110,9 +111,10 @@ def format_date(day: date | None) -> str:
     return day.strftime("%d %b %Y").lstrip("0") if day else ""
 
 
-def _frame(note: Note, did_you_mean: str | None, limit: int) -> tuple[str, str]:
-    """Everything around the passage, each field clipped to ``limit`` characters."""
-    head = []
+def _frame(note: Note, did_you_mean: str | None, limit: int, lead: str = "") -> tuple[str, str]:
+    """Everything around the passage, each field clipped to ``limit`` characters; ``lead`` is
+    a line of HTML above the title."""
+    head = [lead] if lead else []
     if did_you_mean:
         head.append(f"Did you mean: <i>{escape(_clip(did_you_mean, limit))}</i>?")
     head.append(f"<b>{escape(_clip(note.title, limit))}</b>")
@@ -123,12 +125,12 @@ def _frame(note: Note, did_you_mean: str | None, limit: int) -> tuple[str, str]:
     return "\n\n".join(head) + "\n\n", "\n\n" + "\n".join(tail)
 
 
-def render_hit(hit: Hit, did_you_mean: str | None = None) -> str:
+def render_hit(hit: Hit, did_you_mean: str | None = None, lead: str = "") -> str:
     """One hit as a message: title bold, the passage with the question's words bold and its best
     sentence underlined, the supporting sentences under it, source · date · author, link."""
     supporting = "".join(f"\n\n▸ {_bold(s.text, s.highlights)}" for s in hit.supporting)
     for limit in (1000, 200, 40):  # shrink absurd titles or links until the passage has room
-        head, tail = _frame(hit.note, did_you_mean, limit)
+        head, tail = _frame(hit.note, did_you_mean, limit, lead)
         budget = MAX_MESSAGE - telegram_length(head + supporting + tail)
         if budget >= 500:
             break
@@ -138,6 +140,28 @@ def render_hit(hit: Hit, did_you_mean: str | None = None) -> str:
 def render_answer_page(answer: Answer, page: int) -> str:
     """Page ``page`` (0-based) of an answer; the "did you mean" line shows on every page."""
     return render_hit(answer.hits[page], answer.did_you_mean)
+
+
+WATCH_LEAD_LIMIT = 200
+
+
+def render_watch_notice(hit: Hit, queries: Sequence[str]) -> str:
+    """A new note for a chat's watches: which watches it matched, then the note as an answer."""
+    names = ", ".join(f"<i>{escape(_clip(q, WATCH_LEAD_LIMIT // len(queries)))}</i>" for q in queries)
+    noun = "watch" if len(queries) == 1 else "watches"
+    return render_hit(hit, lead=f"🔔 New note for your {noun} {names}")
+
+
+def render_watch_summary(summed: Mapping[str, int]) -> str:
+    """The notes past a refresh's few messages, in one line by watch."""
+    total = sum(summed.values())
+    counts = ", ".join(f"<i>{escape(_clip(q, 60))}</i> {n}" for q, n in list(summed.items())[:10])
+    more = ", …" if len(summed) > 10 else ""
+    noun = "note matches" if total == 1 else "notes match"
+    return (
+        f"🔔 …and {total} more new {noun} your watches ({counts}{more}). "
+        "Ask me about them; /watches lists your watches."
+    )
 
 
 def render_nothing(question: str, did_you_mean: str | None = None) -> str:
@@ -228,7 +252,7 @@ def render_notes(heading: str, notes: Sequence[Note]) -> str:
     return _join_within(lines)
 
 
-def render_stats(info: IndexInfo, rebuilding: bool) -> str:
+def render_stats(info: IndexInfo, rebuilding: bool, watches: WatchStats | None = None) -> str:
     lines = [
         "<b>Index in service</b>",
         f"Notes: {info.notes}",
@@ -240,6 +264,10 @@ def render_stats(info: IndexInfo, rebuilding: bool) -> str:
         f"Seeds: <code>{escape(info.seeds_dir)}</code>",
         f"Fingerprint: <code>{escape(info.fingerprint[:16])}</code>",
     ]
+    if watches is not None:
+        paused = f", {watches.paused} paused" if watches.paused else ""
+        lines.append(f"Watches: {watches.watches} in {watches.chats} chats{paused}")
+        lines.append(f"Watch notifications sent: {watches.sent}, waiting: {watches.pending}")
     if rebuilding:
         lines.append("A rebuild is running now.")
     return _join_within(lines)
