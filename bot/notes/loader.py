@@ -7,6 +7,7 @@ the caller has other threads to keep responsive), ``read_note`` one.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -18,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from bot.notes.errors import NoteRejected, SeedsError
@@ -85,18 +87,17 @@ def parse_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     workers come from a fork server instead.
     """
     methods = multiprocessing.get_all_start_methods()
-    parent: int | None = None
     context: BaseContext
     if "fork" in methods and threading.active_count() == 1:
         context = multiprocessing.get_context("fork")
-        parent = os.getpid()
     elif "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
     else:
         context = multiprocessing.get_context("spawn")
+    forked = context.get_start_method() == "fork"
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_die_with_parent, initargs=(parent,)
+        max_workers=workers, mp_context=context, initializer=_die_with_parent, initargs=(forked,)
     )
     try:
         yield pool
@@ -104,32 +105,29 @@ def parse_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _die_with_parent(expected_parent: int | None) -> None:
-    """Worker initializer: the kernel kills this worker when its parent dies (Linux), so a build
-    killed mid-parse leaves no orphan parsing on; elsewhere a thread watches for the parent going.
-    A fork-server worker's parent is the fork server, which exits when the build does."""
-    parent = os.getppid()
-    if expected_parent is not None and parent != expected_parent:
-        os._exit(1)  # the build died before this worker got here
-    if not _kill_on_parent_death():
-        threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
-    if os.getppid() != parent:
-        os._exit(1)  # the parent died while the kernel was being told
+def _die_with_parent(forked: bool) -> None:
+    """Worker initializer: exit as soon as the process that asked for the parse is gone, so a
+    build killed mid-parse leaves no orphan parsing on. A thread waits on the parent's sentinel
+    (any start method; a fork server's worker outlives the build otherwise, since the fork server
+    lives as long as its workers do); a forked worker is also killed by Linux at once
+    (PR_SET_PDEATHSIG), even in the middle of a long regex that keeps the thread from running."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    if forked:
+        _kill_on_parent_death()
+    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
 
 
-def _kill_on_parent_death() -> bool:
-    """Ask Linux for SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG); False elsewhere."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        return bool(ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False
+def _kill_on_parent_death() -> None:
+    """Ask Linux for SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG); nothing elsewhere."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        threading.Event().wait(1.0)
+def _exit_with(parent: BaseProcess) -> None:
+    parent.join()  # returns once the parent's end of the sentinel pipe is closed: it is gone
     os._exit(1)
 
 
