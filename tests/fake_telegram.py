@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 TOKEN = "123:fake"
 BOT = {"id": 999, "is_bot": True, "first_name": "Incident Bot", "username": "incident_test_bot"}
@@ -164,6 +164,7 @@ class FakeTelegram:
         self._messages: dict[tuple[int, int], dict] = {}
         self._callbacks: set[str] = set()
         self._inline: set[str] = set()
+        self._files: dict[str, bytes] = {}
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._cond = threading.Condition()
@@ -307,6 +308,21 @@ class FakeTelegram:
             message["caption"] = caption
         return {"message": message}
 
+    def document(
+        self, user_id: int, file_name: str, data: bytes, caption: str | None = None, chat: dict | None = None
+    ) -> dict:
+        """A file sent to the bot; getFile and the file URL then serve ``data`` as Telegram would."""
+        file_id = f"doc{next(self._ids)}"
+        with self._cond:
+            self._files[file_id] = data
+        update = self.message(user_id, "x", chat=chat)
+        message = {k: v for k, v in update["message"].items() if k not in ("text", "entities")}
+        message["document"] = {"file_id": file_id, "file_unique_id": file_id, "file_name": file_name,
+                               "file_size": len(data), "mime_type": "text/markdown"}
+        if caption is not None:
+            message["caption"] = caption
+        return {"message": message}
+
     def group_message(self, user_id: int, text: str, group_id: int = -100123, **kwargs: Any) -> dict:
         """A group message; mentions of ``@<bot username>`` get their entity like in Telegram."""
         handle = "@" + BOT["username"]
@@ -374,6 +390,9 @@ class FakeTelegram:
         return Handler
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        if request.path.startswith("/file/bot"):
+            self._serve_file(request)
+            return
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
         prefix, _, method = request.path.partition("/bot")[2].partition("/")
@@ -433,6 +452,30 @@ class FakeTelegram:
         if "multipart" in content_type:
             raise ApiError(400, "Bad Request: this fake does not take files")
         return {key: values[-1] for key, values in parse_qs(body.decode(), keep_blank_values=True).items()}
+
+    def _serve_file(self, request: BaseHTTPRequestHandler) -> None:
+        """``GET /file/bot<token>/documents/<file_id>.md``: the bytes of a file sent to the bot."""
+        token, _, file_path = unquote(request.path[len("/file/bot"):]).partition("/")
+        file_id = file_path.rpartition("/")[2].partition(".")[0]
+        with self._cond:
+            data = self._files.get(file_id) if token == self.token else None
+            self.calls.append(Call("downloadFile", {"file_path": file_path}, 200 if data is not None else 404))
+            self._cond.notify_all()
+        request.send_response(200 if data is not None else 404)
+        request.send_header("Content-Length", str(len(data or b"")))
+        request.end_headers()
+        request.wfile.write(data or b"")
+
+    def _api_getFile(self, params: dict) -> dict:
+        file_id = params.get("file_id", "")
+        with self._cond:
+            data = self._files.get(file_id)
+        if data is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        if len(data) > 20 * 1024 * 1024:
+            raise ApiError(400, "Bad Request: file is too big")
+        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(data),
+                "file_path": f"documents/{file_id}.md"}
 
     @staticmethod
     def json_param(params: dict, key: str) -> Any:
@@ -511,6 +554,22 @@ class FakeTelegram:
         if message["_html"] == params["text"] and message.get("reply_markup") == markup:
             raise ApiError(400, "Bad Request: message is not modified")
         message.update(text=text, _html=params["text"], date=int(time.time()))
+        if markup:
+            message["reply_markup"] = markup
+        else:
+            message.pop("reply_markup", None)
+        return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    def _api_editMessageReplyMarkup(self, params: dict) -> dict | bool:
+        markup = self.json_param(params, "reply_markup")
+        check_markup(markup)
+        if "inline_message_id" in params:
+            return True
+        message = self._messages.get((int(params["chat_id"]), int(params["message_id"])))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        if message.get("reply_markup") == markup:
+            raise ApiError(400, "Bad Request: message is not modified")
         if markup:
             message["reply_markup"] = markup
         else:

@@ -32,7 +32,6 @@ def test_votes_survive_closing_and_reopening_the_file(tmp_path: Path) -> None:
     store = FeedbackStore.in_folder(tmp_path)
     store.record(vote("a:0", UP))
     store.record(vote("b:0", DOWN))
-    store.close()
     reopened = FeedbackStore.in_folder(tmp_path)
     assert (reopened.counts().up, reopened.counts().down) == (1, 1)
     assert [v.answer_key for v in reopened.votes(DOWN)] == ["b:0"]
@@ -90,7 +89,6 @@ def voted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     store.record(vote("a:0", UP))
     store.record(vote("b:1", DOWN, question="how many domains did they find?", passage="They found 700 domains."))
     store.record(vote("c:0", DOWN, question="who is behind \u201cLazarus\u201d?"))
-    store.close()
     return tmp_path / "data"
 
 

@@ -374,15 +374,12 @@ def _feedback(args: argparse.Namespace, settings: Settings) -> int:
     if not (path / FILE_NAME).is_file():
         raise CliError(f"no votes yet: {path / FILE_NAME} does not exist (set DATA_DIR or --data)")
     store = FeedbackStore(path / FILE_NAME)
-    try:
-        if args.jsonl:
-            for number, vote in enumerate(store.votes(DOWN), start=1):
-                print(json.dumps(eval_record(number, vote), ensure_ascii=False))
-        else:
-            counts = store.counts()
-            print(f"{counts.total} votes: {counts.up} 👍, {counts.down} 👎 ({path / FILE_NAME})")
-    finally:
-        store.close()
+    if args.jsonl:
+        for number, vote in enumerate(store.votes(DOWN), start=1):
+            print(json.dumps(eval_record(number, vote), ensure_ascii=False))
+    else:
+        counts = store.counts()
+        print(f"{counts.total} votes: {counts.up} 👍, {counts.down} 👎 ({path / FILE_NAME})")
     return 0
 
 

@@ -10,7 +10,9 @@ otherwise.
 
 from __future__ import annotations
 
-import threading
+import contextlib
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,13 +65,22 @@ class Counts:
 
 
 class FeedbackStore:
-    """The votes file. Thread-safe: handlers record votes from worker threads."""
+    """The votes file. Each call opens its own connection (votes are rare, and opening SQLite
+    takes well under a millisecond), so the store is safe from any thread and holds no file open
+    between calls; creating it makes the file and its table, or raises StateError."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._lock = threading.Lock()
-        self._db = connect(self.path)
-        ensure_schema(self._db, _SCHEMA_VERSION, _SCHEMA)
+        with self._open() as db:
+            ensure_schema(db, _SCHEMA_VERSION, _SCHEMA)
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[sqlite3.Connection]:
+        db = connect(self.path)
+        try:
+            yield db
+        finally:
+            db.close()
 
     @classmethod
     def in_folder(cls, folder: Path) -> FeedbackStore:
@@ -79,7 +90,7 @@ class FeedbackStore:
         """Store ``vote``; True when it replaced an earlier vote on the same answer."""
         if vote.vote not in (UP, DOWN):
             raise ValueError(f"a vote is {UP} or {DOWN}, not {vote.vote!r}")
-        with self._lock, transaction(self._db) as db:
+        with self._open() as connection, transaction(connection) as db:
             earlier = db.execute("SELECT 1 FROM votes WHERE answer_key = ?", (vote.answer_key,)).fetchone()
             db.execute(
                 """INSERT INTO votes (answer_key, question, link, title, passage, vote, voted_at, user_id, chat_id)
@@ -95,8 +106,8 @@ class FeedbackStore:
         return earlier is not None
 
     def counts(self) -> Counts:
-        with self._lock:
-            row = self._db.execute(
+        with self._open() as db:
+            row = db.execute(
                 "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM votes"
             ).fetchone()
         return Counts(up=row[0], down=row[1])
@@ -104,8 +115,8 @@ class FeedbackStore:
     def votes(self, vote: int | None = None) -> list[Vote]:
         """Every vote (or only those equal to ``vote``), oldest first."""
         query = "SELECT * FROM votes" + (" WHERE vote = ?" if vote is not None else "") + " ORDER BY voted_at, id"
-        with self._lock:
-            rows = self._db.execute(query, () if vote is None else (vote,)).fetchall()
+        with self._open() as db:
+            rows = db.execute(query, () if vote is None else (vote,)).fetchall()
         return [
             Vote(
                 answer_key=row["answer_key"], question=row["question"], link=row["link"], title=row["title"],
@@ -114,10 +125,6 @@ class FeedbackStore:
             )
             for row in rows
         ]
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
 
 
 def now() -> datetime:

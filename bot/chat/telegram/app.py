@@ -38,6 +38,8 @@ from bot.chat.telegram.resilience import HeartbeatRequest, RetryingRateLimiter
 from bot.chat.telegram.updatelog import LoggingApplication
 from bot.search.library import BuildFailed, Library
 from bot.settings import Settings
+from bot.state.feedback import FeedbackStore
+from bot.state.sqlite import StateError
 from bot.state.watches import FILE as WATCHES_FILE
 from bot.state.watches import WatchStore
 
@@ -84,7 +86,7 @@ def build_application(settings: Settings, library: Library) -> LoggingApplicatio
     application = (
         Application.builder()
         .application_class(LoggingApplication)
-        .context_types(context_types(library, access, commands.COMMANDS, watcher))
+        .context_types(context_types(library, access, commands.COMMANDS, watcher, _feedback_store(settings)))
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
@@ -112,6 +114,16 @@ def build_application(settings: Settings, library: Library) -> LoggingApplicatio
     _schedule_refresh(application, settings.refresh_interval)
     holder.append(application)
     return application
+
+
+def _feedback_store(settings: Settings) -> FeedbackStore | None:
+    """The votes file in DATA_DIR (or INDEX_DIR); None, and no vote buttons, when it cannot be
+    opened: a bot that cannot keep votes still answers."""
+    try:
+        return FeedbackStore.in_folder(settings.state_dir)
+    except StateError as error:
+        logger.warning("Votes are not kept and no 👍 / 👎 buttons are shown: %s", error)
+        return None
 
 
 def _schedule_refresh(application: BotApplication, interval: float) -> None:

@@ -29,9 +29,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat.telegram import handlers, watching
+from bot.chat.telegram import handlers, uploads, votes, watching
 from bot.chat.telegram.context import BotApplication, BotContext, Handler
-from bot.chat.telegram.keyboards import AnswerPage, Label, TagsPage, Target, Unwatch, parse_callback
+from bot.chat.telegram.keyboards import AnswerPage, Label, TagsPage, Target, Unwatch, Vote, parse_callback
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,7 @@ class Button:
 BUTTONS: tuple[Button, ...] = (
     Button(AnswerPage, handlers.answer_page_pressed),
     Button(TagsPage, handlers.tags_page_pressed),
+    Button(Vote, votes.vote_pressed),
     Button(Label, handlers.noop_pressed),
     Button(Unwatch, watching.unwatch_pressed),
 )
@@ -112,6 +113,7 @@ def register(application: BotApplication, commands: Sequence[Command] = COMMANDS
         handler = _admin_only(command) if command.admin else command.handler
         application.add_handler(CommandHandler(command.name, handler, block=command.blocking))
     application.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, handlers.unknown_command))
+    application.add_handler(MessageHandler(uploads.NOTE_FILE & filters.UpdateType.MESSAGE, uploads.note_file_received))
     question = (filters.TEXT & ~filters.COMMAND) | filters.CAPTION
     application.add_handler(MessageHandler(question & filters.UpdateType.MESSAGE, handlers.ask))
     edited = filters.UpdateType.EDITED_MESSAGE

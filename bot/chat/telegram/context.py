@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 from bot.chat.telegram.access import Access
 from bot.chat.telegram.keyboards import AnswerStore, Recent
 from bot.search.library import Library
+from bot.state.feedback import FeedbackStore
 
 if TYPE_CHECKING:
     from bot.chat.telegram.commands import Command
@@ -31,8 +32,16 @@ class BotData:
     the /reindex handlers waiting for a rebuild (cancelled at shutdown), and the watches with the
     refresh that feeds them."""
 
-    def __init__(self, library: Library, access: Access, commands: Sequence[Command], watcher: Watcher) -> None:
+    def __init__(
+        self,
+        library: Library,
+        access: Access,
+        commands: Sequence[Command],
+        watcher: Watcher,
+        feedback: FeedbackStore | None = None,
+    ) -> None:
         self.library = library
+        self.feedback = feedback  # None: votes cannot be kept, so no 👍 / 👎 buttons are shown
         self.access = access
         self.commands = tuple(commands)
         self.watcher = watcher
@@ -47,13 +56,17 @@ BotApplication: TypeAlias = Application[ExtBot[Any], BotContext, dict[Any, Any],
 
 
 def context_types(
-    library: Library, access: Access, commands: Sequence[Command], watcher: Watcher
+    library: Library,
+    access: Access,
+    commands: Sequence[Command],
+    watcher: Watcher,
+    feedback: FeedbackStore | None = None,
 ) -> ContextTypes[Any, Any, Any, Any]:
     """ContextTypes whose ``bot_data`` is a :class:`BotData` holding these."""
 
     class Bound(BotData):
         def __init__(self) -> None:
-            super().__init__(library, access, commands, watcher)
+            super().__init__(library, access, commands, watcher, feedback)
 
     return ContextTypes(context=CallbackContext, bot_data=Bound)
 

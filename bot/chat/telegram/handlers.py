@@ -226,7 +226,9 @@ async def reindex_command(update: Update, context: BotContext) -> None:
 async def stats_command(update: Update, context: BotContext) -> None:
     engine = await _engine(context)
     watches = await asyncio.to_thread(context.bot_data.watcher.store.stats)
-    await _reply(update, render.render_stats(engine.info, context.bot_data.library.rebuilding, watches))
+    store = context.bot_data.feedback
+    votes = await asyncio.to_thread(store.counts) if store is not None else None
+    await _reply(update, render.render_stats(engine.info, context.bot_data.library.rebuilding, watches, votes))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -246,7 +248,8 @@ async def _answer(update: Update, context: BotContext, question: str) -> tuple[s
     if not answer.hits:
         return render.render_nothing(question, answer.did_you_mean), None
     answer_id = context.bot_data.answers.put(answer)
-    return render.render_answer_page(answer, 0), answer_keyboard(answer_id, 0, len(answer.hits))
+    votes = context.bot_data.feedback is not None
+    return render.render_answer_page(answer, 0), answer_keyboard(answer_id, 0, len(answer.hits), votes=votes)
 
 
 async def ask(update: Update, context: BotContext) -> None:
@@ -346,7 +349,9 @@ async def answer_page_pressed(update: Update, context: BotContext) -> None:
     if answer is None or target.page >= len(answer.hits):
         await _query(update).answer(EXPIRED)
         return
-    markup = answer_keyboard(target.answer_id, target.page, len(answer.hits))
+    markup = answer_keyboard(
+        target.answer_id, target.page, len(answer.hits), votes=context.bot_data.feedback is not None
+    )
     await _show(update, render.render_answer_page(answer, target.page), markup)
 
 
@@ -385,10 +390,16 @@ def describe(update: object) -> str:
     command = "-"
     message = update.effective_message
     if message and message.text and message.text.startswith("/"):
-        command = message.text.split()[0][:64]
+        command = _printable(message.text.split()[0][:64])
     elif update.callback_query and update.callback_query.data:
-        command = f"button {update.callback_query.data[:16]}"
+        command = f"button {_printable(update.callback_query.data[:16])}"
     return f"update={kind} id={update.update_id} chat={chat} command={command}"
+
+
+def _printable(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``), so that what a
+    user sent can never start a line of its own in the log."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 async def on_error(update: object, context: BotContext) -> None:

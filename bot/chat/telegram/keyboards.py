@@ -25,6 +25,8 @@ NOOP = "noop"
 _ANSWER_PAGE = re.compile(r"p:([A-Za-z0-9_-]{1,16}):(\d{1,3})")
 _TAGS_PAGE = re.compile(r"t:(\d{1,4})")
 _UNWATCH = re.compile(r"w:x:(\d{1,18})")
+_VOTE = re.compile(r"v:([A-Za-z0-9_-]{1,16}):(\d{1,3}):([ud])")
+UP, DOWN = "👍", "👎"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,15 @@ class TagsPage:
 
 
 @dataclass(frozen=True, slots=True)
+class Vote:
+    """👍 (``value`` 1) or 👎 (-1) on one page of an answer."""
+
+    answer_id: str
+    page: int
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
 class Label:
     """The "n/N" between ◀ and ▶: pressing it does nothing."""
 
@@ -50,7 +61,7 @@ class Unwatch:
     watch_id: int
 
 
-Target = AnswerPage | TagsPage | Label | Unwatch
+Target = AnswerPage | TagsPage | Vote | Label | Unwatch
 
 
 def parse_callback(data: str | None) -> Target | None:
@@ -65,6 +76,8 @@ def parse_callback(data: str | None) -> Target | None:
         return TagsPage(int(match[1]))
     if match := _UNWATCH.fullmatch(data):
         return Unwatch(int(match[1]))
+    if match := _VOTE.fullmatch(data):
+        return Vote(match[1], int(match[2]), 1 if match[3] == "u" else -1)
     return None
 
 
@@ -81,8 +94,19 @@ def _pager(page: int, pages: int, data_for: str) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([row])
 
 
-def answer_keyboard(answer_id: str, page: int, pages: int) -> InlineKeyboardMarkup | None:
-    return _pager(page, pages, f"p:{answer_id}:{{}}")
+def answer_keyboard(
+    answer_id: str, page: int, pages: int, *, votes: bool = False, voted: int | None = None
+) -> InlineKeyboardMarkup | None:
+    """The pager, and with ``votes`` a row of 👍 👎 for the page shown (``voted`` marks the one
+    this chat chose, so a press visibly took)."""
+    pager = _pager(page, pages, f"p:{answer_id}:{{}}")
+    if not votes:
+        return pager
+    row = [
+        InlineKeyboardButton(f"{face} ✓" if voted == value else face, callback_data=f"v:{answer_id}:{page}:{code}")
+        for face, value, code in ((UP, 1, "u"), (DOWN, -1, "d"))
+    ]
+    return InlineKeyboardMarkup([*(pager.inline_keyboard if pager else ()), row])
 
 
 def tags_keyboard(page: int, pages: int) -> InlineKeyboardMarkup | None:

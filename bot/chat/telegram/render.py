@@ -16,6 +16,7 @@ from bot.chat.text import around_sentence
 from bot.notes.models import Note, Tag
 from bot.search.results import Answer, Hit, IndexInfo, SourceStats
 from bot.search.sentences import sentence_spans
+from bot.state.feedback import Counts
 from bot.state.watches import WatchStats
 
 MAX_MESSAGE = 4096
@@ -252,7 +253,9 @@ def render_notes(heading: str, notes: Sequence[Note]) -> str:
     return _join_within(lines)
 
 
-def render_stats(info: IndexInfo, rebuilding: bool, watches: WatchStats | None = None) -> str:
+def render_stats(
+    info: IndexInfo, rebuilding: bool, watches: WatchStats | None = None, votes: Counts | None = None
+) -> str:
     lines = [
         "<b>Index in service</b>",
         f"Notes: {info.notes}",
@@ -268,6 +271,8 @@ def render_stats(info: IndexInfo, rebuilding: bool, watches: WatchStats | None =
         paused = f", {watches.paused} paused" if watches.paused else ""
         lines.append(f"Watches: {watches.watches} in {watches.chats} chats{paused}")
         lines.append(f"Watch notifications sent: {watches.sent}, waiting: {watches.pending}")
+    if votes is not None:
+        lines.append(f"Feedback: {votes.up} 👍, {votes.down} 👎 (<code>incident-bot feedback --jsonl</code>: the 👎)")
     if rebuilding:
         lines.append("A rebuild is running now.")
     return _join_within(lines)
