@@ -121,10 +121,10 @@ def test_a_vote_on_a_forgotten_answer_gets_the_expired_notice(chat: Chat) -> Non
     assert [c["text"] for c in calls if c.method == "answerCallbackQuery"] == [votes.EXPIRED]
 
 
-def test_without_a_writable_data_dir_answers_come_without_vote_buttons(api: FakeTelegram, library, tmp_path) -> None:
-    blocked = tmp_path / "not-a-folder"
-    blocked.write_text("a file where the folder should be")
-    chat = Chat(api, library, data_dir=blocked)
+def test_when_the_votes_file_cannot_be_opened_answers_come_without_vote_buttons(api, library, tmp_path) -> None:
+    data = tmp_path / "data"
+    (data / FILE_NAME).mkdir(parents=True)  # a folder where the votes file should be
+    chat = Chat(api, library, data_dir=data)
     [call] = [c for c in chat.play(api.message(USER, "ransomware hospital")) if c.method == "sendMessage"]
     assert all(b["text"] not in {"👍", "👎"} for row in rows(call.result) for b in row)
 
