@@ -22,7 +22,7 @@ from bot.search.library import Library
 from bot.settings import Settings
 from bot.state.watches import FILE, WatchStore
 from seed_notes import note_text
-from tests.fake_telegram import TOKEN, Call, FakeTelegram, write_seeds
+from tests.fake_telegram import TOKEN, BotProcess, Call, FakeTelegram, write_seeds
 
 ADMIN, ALICE, BOB = 1, 2, 3
 FAST = 0.2  # seconds between refreshes
@@ -332,3 +332,26 @@ def test_watches_survive_in_the_state_folder(api, root) -> None:
 
     scenario(run())
     assert [w.query for w in WatchStore(root / "index" / FILE).of_chat(ALICE)] == ["Fortinet VPN"]
+
+
+@pytest.mark.slow
+def test_the_real_process_refreshes_on_its_own_and_tells_the_watching_chat(tmp_path) -> None:
+    write_seeds(tmp_path / "seeds")
+    with FakeTelegram() as api, BotProcess(api, tmp_path, REFRESH_INTERVAL="0.5") as bot:
+        api.wait_for(lambda c: c.method == "setMyCommands" and c.status == 200, timeout=60)
+        mark = api.mark()
+        api.push(api.message(ALICE, "/watch Fortinet VPN"))
+        api.push(api.message(BOB, "/watch Conti playbook"))
+        api.wait_for(to(ALICE, "Watching"), after=mark)
+        api.wait_for(to(BOB, "Watching"), after=mark)
+        mark = api.mark()
+        add_fortinet_note(tmp_path)
+        notice = api.wait_for(to(ALICE, "New note for your watch"), after=mark, timeout=30)
+        assert FORTINET_LINK in notice["text"]
+        bot.wait_log("Refresh: 1 notes added, 0 changed, 0 removed")
+        code, _ = bot.stop()
+        log = bot.log()
+    assert code == 0 and "Traceback" not in log
+    assert sent_to(api, BOB, mark) == []
+    assert log.count("Refresh: ") == 1 and "apscheduler" not in log
+    assert api.errors() == [] and not any("went wrong" in c["text"] for c in api.sent())

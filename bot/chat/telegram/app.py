@@ -133,7 +133,8 @@ def _schedule_refresh(application: BotApplication, interval: float) -> None:
     if queue is None:  # pragma: no cover - python-telegram-bot[job-queue] is a dependency
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     if interval > 0:
-        queue.run_repeating(_refresh_job, interval=interval, first=0, name="refresh")
+        # A second instance may start while a long rebuild runs; it returns at once (one refresh at a time).
+        queue.run_repeating(_refresh_job, interval=interval, first=0, name="refresh", job_kwargs={"max_instances": 2})
     else:
         queue.run_once(_refresh_job, when=0, name="refresh")
 

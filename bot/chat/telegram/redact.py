@@ -49,6 +49,8 @@ def install(token: str | None, level: int = logging.INFO) -> None:
     logging.getLogger().setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL, token included
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # The refresh job's scheduler logs each run; the refresh logs its own line when it rebuilt.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter(token))
