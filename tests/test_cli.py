@@ -14,6 +14,7 @@ from seed_notes import LINE_LINK, LINE_NOTE, PHISHING_LINK, PIPELINE_LINK, note_
 
 QUESTION = "who was affected in the Taiwan LINE hack?"
 HIT_KEYS = ["rank", "score", "title", "source", "date", "link", "tags", "passage", "supporting", "note"]
+ANSWER_KEYS = ["question", "did_you_mean", "outcome", "confident", "about", "problems", "hits", "notes"]
 
 
 @pytest.fixture(autouse=True)
@@ -75,9 +76,10 @@ def test_ask_json_has_the_exact_documented_shape(built, capsys):
     code, out, _ = run(capsys, *built, "ask", QUESTION, "--json", "--top", "2")
     answer = json.loads(out)
     assert code == 0
-    assert list(answer) == ["question", "did_you_mean", "hits"]
+    assert list(answer) == ANSWER_KEYS
     assert answer["did_you_mean"] is None
     assert answer["question"] == QUESTION
+    assert (answer["outcome"], answer["confident"], answer["about"]) == ("answer", True, None)
     assert [h["rank"] for h in answer["hits"]] == [1, 2]
     for hit in answer["hits"]:
         assert list(hit) == HIT_KEYS
@@ -92,8 +94,9 @@ def test_ask_json_has_the_exact_documented_shape(built, capsys):
 
 def test_ask_json_lists_no_hits_when_nothing_is_relevant(built, capsys):
     code, out, _ = run(capsys, *built, "ask", "quantum gardening recipes", "--json")
-    assert code == 0
-    assert json.loads(out) == {"question": "quantum gardening recipes", "did_you_mean": None, "hits": []}
+    answer = json.loads(out)
+    assert code == 0 and answer["question"] == "quantum gardening recipes"
+    assert (answer["outcome"], answer["confident"], answer["hits"]) == ("nothing", False, [])
 
 
 def test_ask_text_shows_title_passage_source_date_and_link(built, capsys):
@@ -274,3 +277,59 @@ def test_control_characters_in_a_note_never_reach_the_terminal(tmp_path, capsys)
     for argv in (["tags"], ["sources"], ["ask", "\x1b[2J gardening"]):
         code, out, _ = run(capsys, *flags, *argv)
         assert code == 0 and "\x1b" not in out
+
+
+def test_ask_conversation_answers_a_follow_up_from_the_story_before_and_a_blank_line_forgets_it(
+    built, capsys, monkeypatch
+):
+    stdin = "Colonial Pipeline DarkSide attack\nhow much was the ransom?\n\nhow much was the ransom?\n"
+    code, out, _ = run(capsys, *built, "ask", "--conversation", "-", "--json", "--top", "1", stdin=stdin,
+                       monkeypatch=monkeypatch)
+    first, follow, alone = (json.loads(line) for line in out.splitlines())
+    assert code == 0
+    assert (first["about"], alone["about"]) == (None, None)
+    assert follow["about"] == "Colonial Pipeline paid a ransom to DarkSide"
+    assert "75 bitcoin" in follow["hits"][0]["passage"]
+
+
+def test_ask_conversation_text_says_what_a_follow_up_is_about(built, capsys, monkeypatch):
+    stdin = "Colonial Pipeline DarkSide attack\nhow much was the ransom?\n"
+    _, out, _ = run(capsys, *built, "ask", "--conversation", "-", "--top", "1", stdin=stdin, monkeypatch=monkeypatch)
+    assert "(about: Colonial Pipeline paid a ransom to DarkSide)" in out
+
+
+def test_ask_conversation_needs_its_turns_on_stdin(built, capsys):
+    code, _, err = run(capsys, *built, "ask", "--conversation", "who", "was", "behind", "it")
+    assert code == 1 and "ask --conversation -" in err
+
+
+def test_ask_json_marks_smalltalk_and_filter_listings(built, capsys, monkeypatch):
+    stdin = "hello\ntag:ransomware\nbefore:2021-13-45\n"
+    _, out, _ = run(capsys, *built, "ask", "-", "--json", stdin=stdin, monkeypatch=monkeypatch)
+    hello, listing, bad = (json.loads(line) for line in out.splitlines())
+    assert (hello["outcome"], hello["hits"], hello["confident"]) == ("smalltalk", [], False)
+    assert listing["outcome"] == "listing" and {n["link"] for n in listing["notes"]} == {PIPELINE_LINK, PHISHING_LINK}
+    assert bad["problems"] == ["before:2021-13-45 is not a date (use YYYY-MM-DD)"]
+
+
+def test_eval_reads_a_folder_with_follow_ups_and_off_topic_lines(built, capsys, tmp_path):
+    folder = tmp_path / "eval"
+    folder.mkdir()
+    turn = {"kind": "other", "expected_links": [PIPELINE_LINK], "expected_file": "zdnet/Colonial-Pipeline.md",
+            "answer": "75 bitcoin"}
+    (folder / "followups.jsonl").write_text(json.dumps({"id": "f1", "turns": [
+        {**turn, "question": "Colonial Pipeline DarkSide attack",
+         "answer_paragraph_starts_with": "Colonial Pipeline, the"},
+        {**turn, "question": "how much was the ransom?", "answer_paragraph_starts_with": "The company paid a ransom"},
+    ]}) + "\n")
+    (folder / "offtopic.jsonl").write_text(
+        json.dumps({"id": "o1", "question": "hello", "kind": "smalltalk", "expected_links": []}) + "\n"
+        + json.dumps({"id": "o2", "question": "who won the football cup final?", "kind": "off_domain",
+                      "expected_links": []}) + "\n"
+    )
+    code, out, _ = run(capsys, *built, "eval", str(folder), "--json")
+    figures = json.loads(out)
+    assert code == 0
+    assert (figures["followup_turns"], figures["followup_article_at_1"], figures["followup_first_reply_answers"]) == (
+        1, 1.0, 1.0)
+    assert (figures["handled_smalltalk"], figures["handled_off_domain"]) == ("1/1", "1/1")

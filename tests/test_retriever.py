@@ -62,4 +62,4 @@ def test_a_passage_holds_its_title_words_and_its_own():
 def test_term_statistics_count_articles():
     retriever = _retriever()
     assert (retriever.note_frequency("conti"), retriever.note_frequency("nowher")) == (2, 0)
-    assert retriever.co_occurrence("conti", ["hospit"]) == (0.5, 2)
+    assert retriever.co_occurrences("conti", ["hospit", "ransomwar", "nowher"]) == [1, 2, 0]

@@ -424,3 +424,54 @@ def test_the_bot_describes_itself_at_start_up(chat: Chat) -> None:
     start_up(chat)
     assert "4 articles from 3 sources" in chat.api.descriptions["description"]
     assert chat.api.descriptions["short_description"].startswith("Answers questions about security incidents")
+
+
+def test_a_follow_up_in_a_chat_is_answered_from_the_last_story_and_says_so(chat: Chat) -> None:
+    api = chat.api
+    first, follow = texts(
+        chat.play(api.message(USER, "German hospital ransomware"), api.message(USER, "how did the gang get in?"))
+    )
+    assert "about:" not in first
+    assert follow.startswith("<i>(about: Ransomware gang hits a German hospital &amp; its &lt;admin&gt; portal)</i>")
+    assert "Citrix" in follow
+
+
+def test_a_reply_to_an_older_answer_is_asked_of_that_answers_story(chat: Chat) -> None:
+    api = chat.api
+    sent: list[dict] = []
+
+    async def main() -> None:
+        application = build_application(chat.settings, chat.library)
+        async with application:
+            for number, text in enumerate(["Conti playbook leaked", "LINE politicians hacked"], start=1):
+                update = api.message(USER, text)
+                await application.process_update(Update.de_json({"update_id": number, **update}, application.bot))
+                sent.append([c for c in api.calls if is_sent(c)][-1].result)
+            reply = api.message(USER, "what did they use?", reply_to=sent[0])
+            await application.process_update(Update.de_json({"update_id": 3, **reply}, application.bot))
+
+    asyncio.run(main())
+    answer = [c for c in api.calls if is_sent(c)][-1]["text"]
+    assert "(about: Conti ransomware playbook leaked by an angry affiliate)" in answer
+    assert "Cobalt Strike" in answer
+
+
+def test_smalltalk_gets_a_friendly_reply_and_no_search_hit(chat: Chat) -> None:
+    calls = chat.play(chat.api.message(USER, "thanks, that helped"))
+    [text] = texts(calls)
+    assert text.startswith("Glad to help!") and "For example:" in text
+    sent = next(c for c in calls if is_sent(c))
+    assert "reply_markup" not in sent.result and "https://" not in text
+
+
+def test_filters_alone_list_the_matching_articles_and_a_bad_filter_is_named(chat: Chat) -> None:
+    asked = (chat.api.message(USER, "tag:ransomware"), chat.api.message(USER, "Conti before:2021-13-45"))
+    listing, bad = texts(chat.play(*asked))
+    assert listing.startswith("<b>Articles matching tag:ransomware, newest first:</b>")
+    assert listing.index("German hospital") < listing.index("Conti ransomware playbook")
+    assert "before:2021-13-45 is not a date" in bad and "Conti" in bad
+
+
+def test_an_unsure_answer_is_shown_under_a_line_saying_it_may_not_answer(chat: Chat) -> None:
+    [text] = texts(chat.play(chat.api.message(USER, "LINE politicians ransom bitcoin")))
+    assert "<i>This may not answer your question; it is the closest match in the notes.</i>" in text

@@ -248,3 +248,31 @@ def test_on_a_terminal_up_recalls_earlier_questions_even_from_the_last_session(t
     assert QUESTION in (tmp_path / ".incident_bot_history").read_text()
     second = session(b"\x1b[A\r", b"\x04")  # Up, Enter: the question of the first session again
     assert QUESTION in second and LINE_LINK in second, second
+
+
+def test_a_follow_up_is_answered_from_the_last_story_and_says_so(library):
+    _, replies = talk(library, "Colonial Pipeline DarkSide attack", "how much was the ransom?")
+    assert replies[1].startswith("(about: Colonial Pipeline paid a ransom to DarkSide)")
+    assert "75 bitcoin" in replies[1]
+
+
+def test_new_forgets_the_story(library):
+    _, replies = talk(library, "Colonial Pipeline DarkSide attack", "/new", "how much was the ransom?")
+    assert "about:" not in replies[2]
+
+
+def test_smalltalk_gets_a_friendly_reply_with_example_questions_and_no_hit(library):
+    _, replies = talk(library, "hello")
+    assert replies[0].startswith("Hello!") and "For example:" in replies[0]
+    assert "https://" not in replies[0]
+
+
+def test_filters_alone_list_the_matching_articles(library):
+    _, replies = talk(library, "tag:ransomware")
+    assert replies[0].startswith("Articles matching tag:ransomware, newest first:")
+    assert PIPELINE_LINK in replies[0]
+
+
+def test_an_unsure_answer_says_it_may_not_answer(library):
+    _, replies = talk(library, "phishing voicemail in Taiwan")
+    assert "This may not answer your question" in replies[0]

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bot.chat.terminal import HISTORY_FILE, chat
-from bot.chat.text import brackets, clean, did_you_mean, nothing_found, render_hit, render_sources, render_tags
+from bot.chat.text import clean, render_answer, render_sources, render_tags
+from bot.search.conversation import Conversation
+from bot.search.evaluation import Verdict
 from bot.search.library import BuildFailed, Library, RebuildInProgress
 from bot.search.results import Answer
 from bot.search.store import CURRENT, IndexCorrupt, IndexMissing, last_changes, read_manifest
@@ -93,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+")
     ask.add_argument("--top", type=int, default=3)
     ask.add_argument("--json", action="store_true")
+    ask.add_argument(
+        "--conversation",
+        action="store_true",
+        help="with '-': the lines are the turns of one conversation (follow-ups lean on the answer before); "
+        "a blank line starts the next",
+    )
     ask.set_defaults(handler=_ask)
 
     add = sub.add_parser("add", parents=[common], help="check notes, copy them into the seeds (added/) and rebuild")
@@ -116,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     test.set_defaults(handler=_watch_test)
 
     ev = sub.add_parser("eval", parents=[common], help="measure answer quality on a question file")
-    ev.add_argument("questions", type=Path)
+    ev.add_argument("questions", type=Path, nargs="+", help="question files or folders of them (../shared/eval)")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--verbose", action="store_true", help="list each miss with what was returned")
     ev.set_defaults(handler=_eval)
@@ -235,21 +243,34 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if not from_stdin and not " ".join(args.question).strip():
         print("incident-bot: no question given: ask QUESTION, or ask - to read one per line", file=sys.stderr)
         return 2
+    if args.conversation and not from_stdin:
+        raise CliError("--conversation reads the turns from standard input: use `ask --conversation -`")
     engine = _library(settings).engine
+    examples = engine.example_questions(3)
     questions = (line.strip() for line in sys.stdin) if from_stdin else [" ".join(args.question)]
+    conversation = Conversation() if args.conversation else None
     for question in questions:
         if not question:
+            conversation = Conversation() if args.conversation else None  # a blank line: the next conversation
             continue
-        answer = engine.ask(question, top=args.top)
-        print(json.dumps(answer_json(answer), ensure_ascii=False) if args.json else _answer_text(answer), flush=True)
+        if conversation is None:
+            answer = engine.ask(question, top=args.top)
+        else:
+            answer = conversation.ask(engine, question, top=args.top)
+        text = json.dumps(answer_json(answer), ensure_ascii=False) if args.json else _answer_text(answer, examples)
+        print(text, flush=True)
     return 0
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
-    """The JSON shape of ``ask --json``: one object per question."""
+    """The JSON shape of ``ask --json``: one object per question (per turn with --conversation)."""
     return {
         "question": answer.question,
         "did_you_mean": answer.did_you_mean,
+        "outcome": str(answer.outcome),
+        "confident": answer.confident,
+        "about": answer.about,
+        "problems": list(answer.problems),
         "hits": [
             {
                 "rank": h.rank,
@@ -265,17 +286,21 @@ def answer_json(answer: Answer) -> dict[str, Any]:
             }
             for h in answer.hits
         ],
+        "notes": [
+            {
+                "title": n.title,
+                "source": n.source,
+                "date": n.date.isoformat() if n.date else None,
+                "link": n.link,
+                "note": n.path,
+            }
+            for n in answer.notes
+        ],
     }
 
 
-def _answer_text(answer: Answer) -> str:
-    if not answer.hits:
-        return f"? {clean(answer.question)}\n{nothing_found(answer)}\n"
-    lines = [f"? {clean(answer.question)}"]
-    if answer.did_you_mean:
-        lines.append(did_you_mean(answer))
-    lines += [render_hit(h, len(answer.hits), brackets) + "\n" for h in answer.hits]
-    return "\n".join(lines)
+def _answer_text(answer: Answer, examples: Sequence[str]) -> str:
+    return f"? {clean(answer.question)}\n{render_answer(answer, examples)}"
 
 
 def _watch_test(args: argparse.Namespace, settings: Settings) -> int:
@@ -384,39 +409,47 @@ def _feedback(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.search.evaluation import AnswerWords, judge, load_questions, summarize
+    from bot.search.eval_sets import load_eval, run
+    from bot.search.evaluation import AnswerWords, judge, summarize
 
     try:
-        questions = load_questions(args.questions)
+        evals = load_eval(args.questions)
     except (OSError, ValueError) as exc:
         raise CliError(f"cannot read questions: {exc}") from exc
     engine = _library(settings).engine
-    answers = [engine.ask(q.question, top=10) for q in questions]
     words = AnswerWords(engine.tokenizer, engine.ranker.idf)
-    verdicts = [judge(q, a, words) for q, a in zip(questions, answers, strict=True)]
-    report = summarize(verdicts)
+    result = run(engine, evals, lambda q, a: judge(q, a, words))
+    figures: dict[str, Any] = summarize(j.verdict for j in result.questions).as_dict() if result.questions else {}
+    figures |= result.figures()
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2))
+        print(json.dumps(figures, indent=2))
     else:
-        figures = report.as_dict()
-        width = max(map(len, figures))
+        width = max(map(len, figures), default=0)
         for key, value in figures.items():
             print(f"{key:>{width}}: {value:.3f}" if isinstance(value, float) else f"{key:>{width}}: {value}")
     if args.verbose:
-        for verdict, answer in zip(verdicts, answers, strict=True):
-            q = verdict.question
-            missed = not verdict.first_reply_answers if q.answerable else verdict.answered
-            if not missed:
-                continue
-            top = answer.hits[0] if answer.hits else None
-            print(
-                f"\n{q.id} {q.question!r}\n  article rank {verdict.article_rank}, passage rank {verdict.passage_rank},"
-                f" first reply answers: {verdict.first_reply_answers}"
-                f"\n  wanted: {q.answer_paragraph_starts_with}"
-                f"\n  got:    {(top.note.title + ' | ' + top.passage[:120]) if top else '(declined)'}",
-                file=sys.stderr,
-            )
+        for judged in (*result.questions, *result.followups):
+            _print_miss(judged.verdict, judged.answer)
     return 0
+
+
+def _print_miss(verdict: Verdict, answer: Answer) -> None:
+    """One question the run got wrong, with what was wanted and what came back (stderr)."""
+    from bot.search.eval_sets import handled
+
+    q = verdict.question
+    missed = not verdict.first_reply_answers if q.answerable else not handled(answer, q.kind)
+    if not missed:
+        return
+    top = answer.hits[0] if answer.hits else None
+    print(
+        f"\n{q.id} {q.question!r} ({answer.outcome}{', about: ' + answer.about if answer.about else ''})"
+        f"\n  article rank {verdict.article_rank}, passage rank {verdict.passage_rank},"
+        f" first reply answers: {verdict.first_reply_answers}"
+        f"\n  wanted: {q.answer_paragraph_starts_with}"
+        f"\n  got:    {(top.note.title + ' | ' + top.passage[:120]) if top else '(declined)'}",
+        file=sys.stderr,
+    )
 
 
 def _progress_bar() -> Callable[[int, int], None]:

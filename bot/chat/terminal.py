@@ -15,20 +15,22 @@ from bot.chat.text import (
     ansi_underline,
     brackets,
     clean,
-    did_you_mean,
-    nothing_found,
+    problem_lines,
+    render_answer,
     render_hit,
     render_notes,
     render_sources,
     render_tags,
     wrap_words,
 )
+from bot.search.conversation import Conversation
 from bot.search.engine import Engine
 from bot.search.library import Library
-from bot.search.results import Hit
+from bot.search.results import Hit, Outcome
 
 HELP = """Type a question, e.g. "who was affected in the Taiwan LINE hack?"
-Enter or n: the next passage · /tag NAME · /source NAME · /tags · /sources · /latest · /help · /quit
+Enter or n: the next passage · /tag NAME · /source NAME · /tags · /sources · /latest · /new · /help · /quit
+Follow-ups ("who was behind it?", "and the ransom?") are answered from the last answer's story; /new forgets it.
 Filters inside a question: source:zdnet tag:ransomware after:2021-10-01 before:2022-01-01"""
 
 NO_WORDS = (
@@ -68,6 +70,7 @@ def _converse(library: Library, stdin: TextIO, stdout: TextIO, interactive: bool
     say(f"incident-bot: {info.notes} notes from {info.sources} sources. {HELP}")
     pending: list[Hit] = []
     total = 0
+    conversation = Conversation()
     while True:
         line = _read(stdin, stdout, interactive)
         if line is None or line.strip() in {"/quit", "/exit", "/q"}:
@@ -84,6 +87,9 @@ def _converse(library: Library, stdin: TextIO, stdout: TextIO, interactive: bool
             continue
         if text == "/help":
             say(HELP)
+        elif text == "/new":
+            conversation = Conversation()
+            say("Forgotten: the next question starts a new story.")
         elif text == "/tags":
             say(render_tags(engine.tag_counts(30)))
         elif text == "/sources":
@@ -95,22 +101,13 @@ def _converse(library: Library, stdin: TextIO, stdout: TextIO, interactive: bool
         elif text.startswith("/"):
             say(f"Unknown command {clean(command)}.\n{HELP}")
         else:
+            answer = conversation.ask(engine, text, top=ANSWER_PAGES)
+            pending, total = list(answer.hits[1:]), len(answer.hits)  # Enter pages this answer only
             query = engine.parse(text)
-            for problem in query.problems:
-                say(f"({clean(problem)}; that filter is left out)")
-            answer = engine.ask(text, top=ANSWER_PAGES)
-            if not answer.hits:
-                pending, total = [], 0  # Enter must not page through the previous question's answers
-                if not query.filtered and not engine.tokenizer(query.text):
-                    say(NO_WORDS)
-                else:
-                    say(nothing_found(answer))
+            if answer.outcome is Outcome.NOTHING and not query.filtered and not engine.tokenizer(query.text):
+                say("\n".join([*problem_lines(answer), NO_WORDS]))
                 continue
-            if answer.did_you_mean:
-                say(did_you_mean(answer))
-            total = len(answer.hits)
-            pending = list(answer.hits[1:])
-            say(render_hit(answer.hits[0], total, mark, underline))
+            say(render_answer(answer, engine.example_questions(3), mark, underline, hits=1).rstrip())
 
 
 def _listing(engine: Engine, command: str, name: str) -> str:

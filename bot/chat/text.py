@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from bot.notes.models import Note, Tag
-from bot.search.results import Answer, Hit, SourceStats
+from bot.search.results import Answer, Hit, Outcome, SourceStats
 
 Mark = Callable[[str], str]
 
@@ -129,6 +129,50 @@ def render_hit(hit: Hit, total: int, mark: Mark = brackets, underline: Mark | No
     )
 
 
+UNSURE = "This may not answer your question; it is the closest match in the notes."
+SMALLTALK_REPLIES = {
+    "greeting": "Hello! I answer questions about security incidents from the team's notes.",
+    "thanks": "Glad to help! Ask me about another incident any time.",
+    "ack": "Anything else? Ask me about a security incident.",
+    "bye": "Bye! Ask again any time.",
+    "about": "I'm incident-bot: I answer questions about security incidents from the team's notes, "
+    "with the paragraph that answers, its source and a link.",
+    "help": "Ask about a security incident in plain words; follow-ups like \"who was behind it?\" "
+    "stay on the same story. Filters narrow a question: source:NAME tag:NAME after:YYYY-MM-DD before:YYYY-MM-DD.",
+}
+
+
+def smalltalk_reply(kind: str, examples: Sequence[str]) -> str:
+    """The friendly reply to smalltalk, with questions the notes can answer."""
+    lines = [SMALLTALK_REPLIES.get(kind, SMALLTALK_REPLIES["greeting"])]
+    if examples:
+        lines += ["For example:", *(f"  {q}" for q in examples)]
+    return "\n".join(lines)
+
+
+def other_language_reply(language: str | None) -> str:
+    return (
+        f"The notes are in English{f' and this reads as {language}' if language else ''}: "
+        "please ask in English (names of incidents, groups and products work as they are)."
+    )
+
+
+def about_line(answer: Answer) -> str:
+    """Says that a follow-up was answered from the conversation's story."""
+    return f"(about: {clean(answer.about)})" if answer.about else ""
+
+
+def problem_lines(answer: Answer) -> list[str]:
+    """Each filter that could not be read, named, so it is not silently dropped."""
+    return [f"({clean(problem)}; that filter is left out)" for problem in answer.problems]
+
+
+def listing_heading(answer: Answer) -> str:
+    if not answer.notes:
+        return "No article matches those filters."
+    return f"Articles matching {clean(answer.question.strip())}, newest first:"
+
+
 def nothing_found(answer: Answer) -> str:
     return (
         "Nothing in the notes answers that. Try other words, or browse with /tags and /sources "
@@ -152,6 +196,28 @@ def render_sources(stats: list[SourceStats]) -> str:
         return "No sources: the index holds no notes."
     width = max((len(s.name) for s in stats), default=1)
     return clean("\n".join(f"{s.notes:>5}  {s.name:<{width}}  {day(s.first)} – {day(s.last)}" for s in stats))
+
+
+def render_answer(answer: Answer, examples: Sequence[str], mark: Mark = brackets, underline: Mark | None = None,
+                  hits: int | None = None) -> str:
+    """A whole reply for a terminal: the lines about how it was read (unreadable filters, the
+    spelling searched for, the story it is about, the unsure line), then its first ``hits``
+    hits (all by default), or the reply that is not a search result."""
+    lines = problem_lines(answer)
+    if answer.outcome is Outcome.SMALLTALK:
+        return "\n".join([*lines, smalltalk_reply(answer.smalltalk or "", examples)])
+    if answer.outcome is Outcome.OTHER_LANGUAGE:
+        return "\n".join([*lines, other_language_reply(answer.language)])
+    if answer.outcome is Outcome.LISTING:
+        return "\n".join([*lines, listing_heading(answer), render_notes(list(answer.notes))]).rstrip()
+    if not answer.hits:
+        return "\n".join([*lines, nothing_found(answer)])
+    lines += [line for line in (did_you_mean(answer), about_line(answer)) if line]
+    if not answer.confident:
+        lines.append(UNSURE)
+    shown = answer.hits if hits is None else answer.hits[:hits]
+    lines += [render_hit(h, len(answer.hits), mark, underline) + "\n" for h in shown]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def render_notes(notes: list[Note]) -> str:

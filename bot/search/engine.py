@@ -10,13 +10,16 @@ from functools import cached_property
 
 from bot.notes.models import Note, Tag
 from bot.search.answer_types import asked_for
-from bot.search.filters import source_matches
+from bot.search.filters import note_matches, source_matches
 from bot.search.index import Index
+from bot.search.language import other_language, without_function_words
 from bot.search.query import Query, parse_query
 from bot.search.ranking import Ranked, Ranker
-from bot.search.results import Answer, Hit, IndexInfo, SourceStats, Supporting
+from bot.search.relevance import NAME_SHARE, is_sure
+from bot.search.results import Answer, Hit, IndexInfo, Outcome, SourceStats, Story, Supporting
 from bot.search.retriever import LocalRetriever, PassageHit
 from bot.search.sentences import best_sentence
+from bot.search.smalltalk import smalltalk
 from bot.search.supporting import supporting_sentences
 from bot.search.tokenize import Tokenizer
 
@@ -45,14 +48,39 @@ class Engine:
             last_date=max(dates, default=None),
         )
 
-    def ask(self, question: str, top: int = 10) -> Answer:
-        """The best passages for ``question``; none when nothing in the notes is relevant."""
+    def ask(self, question: str, top: int = 10, story: Story | None = None) -> Answer:
+        """The reply to one message: the best passages for a question (marked unsure when they may
+        not answer it), the matching articles for filters alone, or no search at all for smalltalk.
+
+        With ``story``, the question is asked of that story's notes only (a follow-up)."""
         query = parse_query(question)
-        ranked = self.ranker.rank(query.text, top=top, filters=query if query.filtered else None)
+        if not query.filtered and (kind := smalltalk(query.text)) is not None:
+            return Answer(question, (), outcome=Outcome.SMALLTALK, smalltalk=kind, problems=query.problems)
+        if not self.tokenizer(query.text):
+            if query.filtered:
+                notes = tuple(self.matching_notes(query, top))
+                return Answer(question, (), outcome=Outcome.LISTING, notes=notes, problems=query.problems)
+            return Answer(question, (), outcome=Outcome.NOTHING, problems=query.problems)
+        among = None if story is None else self._note_ids(story)
+        text, language = query.text, other_language(query.text)
+        if language is not None:
+            # Names are the same in every language: ask with them alone, answer only when sure.
+            text = self._names_in(without_function_words(text, language))
+        ranked = self.ranker.rank(text, top=top, filters=query if query.filtered else None, among=among)
         hits = [self.hit(i + 1, passage, score, ranked.weights) for i, (passage, score) in enumerate(ranked.passages)]
         if hits:
-            hits[0] = replace(hits[0], supporting=self._supporting(query.text, hits[0], ranked))
-        return Answer(question=question, hits=tuple(hits), did_you_mean=self._did_you_mean(query.text, ranked, hits))
+            hits[0] = replace(hits[0], supporting=self._supporting(text, hits[0], ranked))
+        sure = bool(hits) and is_sure(ranked.lead_relevance, query.text, self.info.last_date)
+        if language is not None and not sure:
+            return Answer(question, (), outcome=Outcome.OTHER_LANGUAGE, language=language, problems=query.problems)
+        return Answer(
+            question=question,
+            hits=tuple(hits),
+            did_you_mean=self._did_you_mean(text, ranked, hits),
+            outcome=Outcome.ANSWER if sure else Outcome.UNSURE if hits else Outcome.NOTHING,
+            problems=query.problems,
+            relevance=ranked.lead_relevance,
+        )
 
     def hit(self, rank: int, passage: PassageHit, score: float, weights: Mapping[str, float]) -> Hit:
         """A passage as the chat layer shows it: its note, the question's words marked, and the
@@ -80,6 +108,56 @@ class Engine:
             asked_for(question, self.tokenizer),
             self.tokenizer,
         )
+
+    def _names_in(self, text: str) -> str:
+        """The words of ``text`` the notes know as names (REvil, Kaseya, numbers), the rest dropped."""
+        share, known = self.retriever.name_share, self.retriever.note_frequency
+        return " ".join(text[s:e] for s, e, t in self.tokenizer.spans(text) if known(t) and share(t) >= NAME_SHARE)
+
+    def names_outside(self, text: str, story: Story) -> tuple[str, ...]:
+        """The names of ``text`` (as index terms) that no note of ``story`` holds: a message that
+        brings them names another story."""
+        ids = self._note_ids(story)
+        share, known = self.retriever.name_share, self.retriever.note_frequency
+        names = [t for _, _, t in self.tokenizer.spans(text) if known(t) and share(t) >= NAME_SHARE]
+        if not names:
+            return ()
+        held = set().union(*(hit.holds for hit in self.retriever.top_notes(names, len(ids), among=ids)))
+        return tuple(dict.fromkeys(t for t in names if t not in held))
+
+    def story_of(self, answer: Answer) -> Story | None:
+        """The story an answer tells: its first hit's article, the notes sharing its link, and the
+        other hits' articles whose titles say mostly the same (another outlet's report)."""
+        if not answer.hits:
+            return None
+        first = answer.hits[0].note
+        title = set(self.tokenizer(first.title))
+        paths = {first.path, *(n.path for n in self._notes_by_link.get(first.link, ()))}
+        for hit in answer.hits[1:]:
+            other = set(self.tokenizer(hit.note.title))
+            if title and other and len(title & other) >= 0.5 * min(len(title), len(other)):
+                paths.add(hit.note.path)
+        words = tuple(dict.fromkeys(self.tokenizer(self.parse(answer.question).text)))
+        return Story(title=first.title, notes=frozenset(paths), words=words)
+
+    def matching_notes(self, query: Query, limit: int = 10) -> list[Note]:
+        """The articles ``query``'s filters keep, newest first: what a message of filters alone asks for."""
+        return _newest((n for n in self.index.notes if note_matches(n, query)), limit)
+
+    def _note_ids(self, story: Story) -> list[int]:
+        ids = self._note_id
+        return sorted(ids[p] for p in story.notes if p in ids)
+
+    @cached_property
+    def _note_id(self) -> dict[str, int]:
+        return {note.path: i for i, note in enumerate(self.index.notes)}
+
+    @cached_property
+    def _notes_by_link(self) -> dict[str, list[Note]]:
+        by_link: dict[str, list[Note]] = {}
+        for note in self.index.notes:
+            by_link.setdefault(note.link, []).append(note)
+        return by_link
 
     def _did_you_mean(self, text: str, ranked: Ranked, hits: Sequence[Hit]) -> str | None:
         """The question respelt with each corrected word as the notes spell it."""

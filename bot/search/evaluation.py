@@ -22,6 +22,10 @@ from typing import Any
 from bot.search.results import Answer, Hit
 
 OUT_OF_SCOPE = "out_of_scope"
+SMALLTALK = "smalltalk"  # hello, thanks: a friendly reply, never a search hit
+# Not answerable from the notes: declined, or at least marked unsure.
+DECLINABLE = frozenset({OUT_OF_SCOPE, "off_domain", "absent_incident"})
+NOT_ANSWERABLE = DECLINABLE | {SMALLTALK}
 KINDS = frozenset(
     {
         "who_affected",
@@ -32,7 +36,8 @@ KINDS = frozenset(
         "how",
         "response",
         "other",
-        OUT_OF_SCOPE,
+        "typo",
+        *NOT_ANSWERABLE,
     }
 )
 MRR_DEPTH = 10
@@ -59,7 +64,7 @@ class Question:
 
     @property
     def answerable(self) -> bool:
-        return self.kind != OUT_OF_SCOPE
+        return self.kind not in NOT_ANSWERABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +198,8 @@ def summarize(verdicts: Iterable[Verdict]) -> Report:
 def _parse(raw: Any) -> Question:
     if not isinstance(raw, dict):
         raise ValueError("expected a JSON object")
+    if raw.get("kind") in NOT_ANSWERABLE:  # off-topic lines carry no file, snippet or answer
+        raw = {"expected_file": None, "answer_paragraph_starts_with": None, "answer": "", **raw}
     missing = {f.name for f in fields(Question) if f.name not in raw}
     if missing:
         raise ValueError(f"missing fields: {', '.join(sorted(missing))}")
@@ -216,7 +223,7 @@ def _parse(raw: Any) -> Question:
     ):
         raise ValueError(f"{question.id}: an answerable question needs links, a file and a snippet")
     if not question.answerable and question.expected_links:
-        raise ValueError(f"{question.id}: an out_of_scope question cannot expect links")
+        raise ValueError(f"{question.id}: a {question.kind} question cannot expect links")
     return question
 
 

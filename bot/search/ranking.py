@@ -12,7 +12,7 @@ when it clearly leads.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +40,8 @@ class Ranked:
     weights: Mapping[str, float]
     corrections: tuple[Correction, ...] = ()
     story: tuple[PassageHit, ...] = ()  # the first passage's article: its passages, in order
+    relevance: float = 0.0  # how much of the question the best article holds (relevance.py)
+    lead_relevance: float = 0.0  # the same for the article of the first passage: the one shown
 
 
 class Ranker:
@@ -57,7 +59,8 @@ class Ranker:
         return max(float(np.log((self.n_notes - df + 0.5) / (df + 0.5))), 0.1)
 
     def query_terms(self, text: str) -> tuple[list[str], tuple[Correction, ...], float]:
-        """The index terms of ``text``, unknown words corrected to near index terms.
+        """The index terms of ``text``, unknown and very rare words corrected to near index terms
+        that fit the question.
 
         Returns the terms searched, the corrections made, and the summed idf of words that are
         nowhere in the index (they count against relevance).
@@ -69,32 +72,35 @@ class Ranker:
             for s, e, t in self.tokenize.spans(text)
             if text[s:e].lower() not in QUESTION_WORDS and s not in asking
         ]
-        known = [t for _, _, t in words if known_to_index(t)]
+        fixes = correct([t for _, _, t in words], self.retriever, self.idf)
         terms: list[str] = []
         corrections: list[Correction] = []
         missing_idf = 0.0
         for start, end, term in words:
-            if not known_to_index(term):
-                fix = correct(term, known, self.retriever)
-                if fix is None:
-                    missing_idf += self.max_idf
-                    continue
-                corrections.append(Correction(start, end, fix))
-                term = fix
+            if term in fixes:
+                corrections.append(Correction(start, end, fixes[term]))
+                term = fixes[term]
+            elif not known_to_index(term):
+                missing_idf += self.max_idf
+                continue
             terms.append(term)
         return terms, tuple(corrections), missing_idf
 
-    def rank(self, text: str, top: int = 10, filters: Query | None = None) -> Ranked:
+    def rank(
+        self, text: str, top: int = 10, filters: Query | None = None, among: Collection[int] | None = None
+    ) -> Ranked:
         """Best passages first: each article's best passage in the order of how well the articles
         match, with an article's further passages in between once it leads by DEPTH_STEP, so the
-        first pages show the best story's answer and then different stories."""
+        first pages show the best story's answer and then different stories. ``among`` keeps
+        only those notes (a follow-up asked of one story)."""
         terms, corrections, missing_idf = self.query_terms(text)
         weights = {t: self.idf(t) for t in terms}
         if not terms:
             return Ranked((), weights, corrections)
-        notes = self.retriever.top_notes(terms, CANDIDATE_NOTES * 2, filters)
-        if relevance(notes[:CANDIDATE_NOTES], weights, missing_idf, self.retriever.name_share) < MIN_RELEVANCE:
-            return Ranked((), weights, corrections)
+        notes = self.retriever.top_notes(terms, CANDIDATE_NOTES * 2, filters, among)
+        held = relevance(notes[:CANDIDATE_NOTES], weights, missing_idf, self.retriever.name_share)
+        if held < MIN_RELEVANCE:
+            return Ranked((), weights, corrections, relevance=held)
         passages = {hit.note: self.retriever.passages_of(hit.note, terms) for hit in notes}
         articles = self._articles(notes, passages)
         chooser = PassageChooser(self.retriever, self.tokenize, text, weights)
@@ -117,7 +123,9 @@ class Ranker:
                 if len(chosen) == top:
                     break
         story = tuple(passages[chosen[0][0].note]) if chosen else ()
-        return Ranked(tuple(chosen), weights, corrections, story)
+        lead = [n for n in notes if chosen and n.note == chosen[0][0].note]
+        lead_held = relevance(lead, weights, missing_idf, self.retriever.name_share)
+        return Ranked(tuple(chosen), weights, corrections, story, relevance=held, lead_relevance=lead_held)
 
     def _articles(self, notes: list[NoteHit], passages: dict[int, list[PassageHit]]) -> list[tuple[int, float]]:
         """The best few articles by article-level BM25 plus a share of their best passage's

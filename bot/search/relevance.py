@@ -1,8 +1,11 @@
-"""The decline rule: whether the best articles hold enough of a question to answer it at all."""
+"""The decline rule and the unsure rule: whether the best articles hold enough of a question to
+answer it at all, and enough to answer it without a warning."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 
 from bot.search.retriever import NoteHit
 
@@ -14,6 +17,9 @@ MIN_RELEVANCE = 0.65
 # written with a capital at least NAME_SHARE of the time (names.py) counts fully.
 W_PARAPHRASED = 0.35
 NAME_SHARE = 0.5
+# Between MIN_RELEVANCE and this the best match is shown as unsure: it may not answer.
+SURE_RELEVANCE = 0.8
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 def relevance(
@@ -37,3 +43,12 @@ def relevance(
             best = max(best, held / (held + lacking + missing_idf))
     return best
 
+
+
+def is_sure(held: float, question: str, last_date: date | None) -> bool:
+    """Whether the best match can be given as the answer: the article holds SURE_RELEVANCE of the
+    question, and the question asks about no year after the newest note (the notes cannot know
+    about 2023's incidents, however well some 2021 article matches the words)."""
+    if held < SURE_RELEVANCE:
+        return False
+    return last_date is None or all(int(y) <= last_date.year for y in _YEAR.findall(question))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 
 from bot.notes.models import Note, Skipped
 from bot.search.changes import NoteChanges
@@ -45,12 +46,49 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Story:
+    """What a conversation's follow-ups lean on: the last answer's story (its article and the
+    notes on the same story, by path), the title it goes by, and the question's words."""
+
+    title: str
+    notes: frozenset[str]
+    words: tuple[str, ...] = ()
+
+
+class Outcome(StrEnum):
+    """What kind of reply a message gets."""
+
+    ANSWER = "answer"  # the hits answer it
+    UNSURE = "unsure"  # the first hit is the closest match, and it may not answer
+    NOTHING = "nothing"  # nothing in the notes is relevant
+    SMALLTALK = "smalltalk"  # hello, thanks, who are you: a friendly reply, never a search hit
+    OTHER_LANGUAGE = "other_language"  # not English, and its names found nothing
+    LISTING = "listing"  # filters only: ``notes`` are the matching articles, newest first
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
-    """The ranked hits for one question; ``hits`` is empty when nothing relevant was found."""
+    """The reply to one message. ``hits`` is empty unless the outcome is ANSWER or UNSURE.
+
+    ``about`` is the title of the story a follow-up was answered from (the conversation's
+    context), ``problems`` the filters that could not be read, ``smalltalk`` the kind of
+    smalltalk and ``language`` the language the message was read as.
+    """
 
     question: str
     hits: tuple[Hit, ...]
     did_you_mean: str | None = None
+    outcome: Outcome = Outcome.ANSWER
+    about: str | None = None
+    problems: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+    smalltalk: str | None = None
+    language: str | None = None
+    relevance: float = 0.0
+
+    @property
+    def confident(self) -> bool:
+        return self.outcome is Outcome.ANSWER and bool(self.hits)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ implementation in its own module: top-k queries instead of matrix rows, nothing 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -55,12 +55,14 @@ class Retriever(Protocol):
     def spelling_candidates(self) -> Sequence[str]:
         """The terms a misspelt word may be corrected to: those of at least two articles."""
 
-    def co_occurrence(self, term: str, context: Sequence[str]) -> tuple[float, int]:
-        """The share of ``term``'s articles holding any ``context`` term, and their number."""
+    def co_occurrences(self, term: str, context: Sequence[str]) -> list[int]:
+        """For each ``context`` term, how many of ``term``'s articles hold it too."""
 
-    def top_notes(self, terms: Sequence[str], k: int, filters: Query | None = None) -> list[NoteHit]:
+    def top_notes(
+        self, terms: Sequence[str], k: int, filters: Query | None = None, among: Collection[int] | None = None
+    ) -> list[NoteHit]:
         """Up to ``k`` articles holding a question term, best article-level BM25 first
-        (a repeated term counts again, as in rank-bm25), within ``filters``."""
+        (a repeated term counts again, as in rank-bm25), within ``filters`` and the notes ``among``."""
 
     def passages_of(self, note: int, terms: Sequence[str]) -> list[PassageHit]:
         """Every passage of ``note`` in order, scored for ``terms``."""
@@ -98,14 +100,19 @@ class LocalRetriever:
             self._candidates = [t for t, d in zip(self.index.terms, self._df.tolist(), strict=True) if d >= 2]
         return self._candidates
 
-    def co_occurrence(self, term: str, context: Sequence[str]) -> tuple[float, int]:
-        about = np.zeros(len(self.index.notes), dtype=bool)
-        for other in context:
-            about[self._notes_holding(other)] = True
+    def co_occurrences(self, term: str, context: Sequence[str]) -> list[int]:
         docs = self._notes_holding(term)
-        return (float(about[docs].sum()) / len(docs) if len(docs) else 0.0), len(docs)
+        holding = np.zeros(len(self.index.notes), dtype=bool)
+        counts = []
+        for other in context:
+            holding[:] = False
+            holding[self._notes_holding(other)] = True
+            counts.append(int(holding[docs].sum()))
+        return counts
 
-    def top_notes(self, terms: Sequence[str], k: int, filters: Query | None = None) -> list[NoteHit]:
+    def top_notes(
+        self, terms: Sequence[str], k: int, filters: Query | None = None, among: Collection[int] | None = None
+    ) -> list[NoteHit]:
         ids = self._ids(terms)
         distinct = sorted(set(terms) & self.index.vocab.keys())
         held = {}
@@ -115,6 +122,10 @@ class LocalRetriever:
         holds = np.logical_or.reduce(list(held.values())) if held else np.zeros(len(self.index.notes), dtype=bool)
         if filters is not None and filters.filtered:
             holds &= np.fromiter((note_matches(n, filters) for n in self.index.notes), dtype=bool)
+        if among is not None:
+            inside = np.zeros(len(self.index.notes), dtype=bool)
+            inside[list(among)] = True
+            holds &= inside
         k = min(k, int(holds.sum()))
         if not k:
             return []

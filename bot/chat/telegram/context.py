@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.chat.telegram.access import Access
 from bot.chat.telegram.keyboards import AnswerStore, Recent
+from bot.search.conversation import Conversations
 from bot.search.library import Library
 from bot.state.feedback import FeedbackStore
 
@@ -47,6 +48,7 @@ class BotData:
         self.watcher = watcher
         self.answers = AnswerStore()
         self.replies: Recent[tuple[int, int], int] = Recent(capacity=4096)  # (chat, message) -> reply id
+        self.conversations = Conversations()  # each chat's follow-up context, bounded, forgotten after 30 min
         self.rebuilds: set[asyncio.Task[Any]] = set()
 
 

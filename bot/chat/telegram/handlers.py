@@ -41,6 +41,7 @@ from bot.chat.telegram.updatelog import note
 from bot.search.buildlock import RebuildInProgress
 from bot.search.engine import Engine
 from bot.search.library import BuildFailed
+from bot.search.results import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -238,31 +239,46 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 # --- messages and inline queries ----------------------------------------------------------
 
 
-async def _answer(update: Update, context: BotContext, question: str) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The reply to ``question``: its first answer page and pager, or why there is none."""
+async def _answer(
+    update: Update, context: BotContext, question: str
+) -> tuple[str, InlineKeyboardMarkup | None, Answer | None]:
+    """The reply to ``question`` in its chat's conversation (a follow-up leans on the last answer,
+    a reply to one of our answers on that one's story): the first answer page and pager, or the
+    reply that is no search result (smalltalk, filters alone, nothing found)."""
     if render.is_blank(question):
-        return BLANK_QUESTION, None
-    async with typing(context.bot, _message(update).chat_id):
-        answer = await asyncio.to_thread((await _engine(context)).ask, question, TOP)
+        return BLANK_QUESTION, None, None
+    message = _message(update)
+    conversation = context.bot_data.conversations.get(message.chat_id)
+    replied = message.reply_to_message
+    ours = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
+    replying_to = replied.message_id if ours and replied is not None else None
+    engine = await _engine(context)
+    async with typing(context.bot, message.chat_id):
+        answer = await asyncio.to_thread(conversation.ask, engine, question, TOP, replying_to)
     note(hits=len(answer.hits))
-    if not answer.hits:
-        return render.render_nothing(question, answer.did_you_mean), None
+    reply = render.render_reply(answer, await asyncio.to_thread(engine.example_questions, 3))
+    if reply is not None:
+        return reply, None, answer
     answer_id = context.bot_data.answers.put(answer)
     votes = context.bot_data.feedback is not None
-    return render.render_answer_page(answer, 0), answer_keyboard(answer_id, 0, len(answer.hits), votes=votes)
+    keyboard = answer_keyboard(answer_id, 0, len(answer.hits), votes=votes)
+    return render.render_answer_page(answer, 0), keyboard, answer
 
 
 async def ask(update: Update, context: BotContext) -> None:
     """Any text meant for the bot is a question (a photo's or a file's caption too): reply with
-    the best passage and a pager, and remember which reply answers which message."""
+    the best passage and a pager, and remember which reply answers which message (and which
+    answer it showed, for replies to it)."""
     message = _message(update)
     question = addressed_text(message, context.bot.username, context.bot.id)
     if question is None:
         note(outcome="ignored")
         return
-    text, markup = await _answer(update, context, question)
+    text, markup, answer = await _answer(update, context, question)
     sent = await _reply(update, text, reply_markup=markup)
     context.bot_data.replies.remember((message.chat_id, message.message_id), sent.message_id)
+    if answer is not None:
+        context.bot_data.conversations.get(message.chat_id).remember(sent.message_id, answer)
 
 
 async def edited_question(update: Update, context: BotContext) -> None:
@@ -275,7 +291,7 @@ async def edited_question(update: Update, context: BotContext) -> None:
         return
     key = (message.chat_id, message.message_id)
     earlier = context.bot_data.replies.get(key)
-    text, markup = await _answer(update, context, question)
+    text, markup, _ = await _answer(update, context, question)
     if earlier is None:
         sent = await _reply(update, text, reply_markup=markup)
         context.bot_data.replies.remember(key, sent.message_id)

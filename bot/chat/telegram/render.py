@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from html import escape
 
+from bot.chat import text as plain
 from bot.chat.text import around_sentence
 from bot.notes.models import Note, Tag
-from bot.search.results import Answer, Hit, IndexInfo, SourceStats
+from bot.search.results import Answer, Hit, IndexInfo, Outcome, SourceStats
 from bot.search.sentences import sentence_spans
 from bot.state.feedback import Counts
 from bot.state.watches import WatchStats
@@ -139,8 +140,31 @@ def render_hit(hit: Hit, did_you_mean: str | None = None, lead: str = "") -> str
 
 
 def render_answer_page(answer: Answer, page: int) -> str:
-    """Page ``page`` (0-based) of an answer; the "did you mean" line shows on every page."""
-    return render_hit(answer.hits[page], answer.did_you_mean)
+    """Page ``page`` (0-based) of an answer. The lines saying how it was read show on every page:
+    unreadable filters, the story a follow-up was answered from, "did you mean", and the unsure
+    line when the closest match may not answer."""
+    notices = [*plain.problem_lines(answer), *([plain.about_line(answer)] if answer.about else [])]
+    if not answer.confident:
+        notices.append(plain.UNSURE)
+    lead = "\n\n".join(f"<i>{escape(_clip(line, 300))}</i>" for line in notices)
+    return render_hit(answer.hits[page], answer.did_you_mean, lead)
+
+
+def render_reply(answer: Answer, examples: Sequence[str]) -> str | None:
+    """The reply to a message that gets no pages of hits (smalltalk, another language, filters
+    alone, nothing found); None when it has hits (see ``render_answer_page``)."""
+    problems = [escape(line) for line in plain.problem_lines(answer)]
+    if answer.outcome is Outcome.SMALLTALK:
+        return _join_within([*problems, escape(plain.smalltalk_reply(answer.smalltalk or "", examples))])
+    if answer.outcome is Outcome.OTHER_LANGUAGE:
+        return _join_within([*problems, escape(plain.other_language_reply(answer.language))])
+    if answer.outcome is Outcome.LISTING:
+        listing = render_notes(plain.listing_heading(answer), answer.notes)
+        return "\n\n".join([*problems, listing]) if problems else listing
+    if not answer.hits:
+        nothing = render_nothing(answer.question, answer.did_you_mean)
+        return "\n\n".join([*problems, nothing]) if problems else nothing
+    return None
 
 
 WATCH_LEAD_LIMIT = 200

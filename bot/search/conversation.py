@@ -1,0 +1,132 @@
+"""Follow-ups: a conversation remembers the story of its last answer, so "and the ransom?" or
+"who was behind it?" is asked of that story instead of all the notes.
+
+Whether a message leans on the story or names a new one is decided by what its own words find:
+
+- a reply to one of the bot's answers leans on that answer's story, whatever it says;
+- a name the story's notes never mention ("what about Colonial Pipeline?") starts a new story;
+- otherwise a message with a pronoun or a leaning opener ("it", "they", "and the...", "what
+  about"), or with only one or two words to search for, leans on the story;
+- otherwise the story is kept unless the message alone finds a sure answer elsewhere that holds
+  clearly more of it (NEW_STORY_MARGIN) than the story does.
+
+Smalltalk, filter listings and messages in other languages leave the story as it was. Pure
+search-layer state: the Telegram handlers keep one ``Conversation`` per chat in ``Conversations``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
+
+from bot.search.engine import Engine
+from bot.search.results import Answer, Outcome, Story
+
+# How much more of a message an answer elsewhere must hold than the story to leave the story.
+NEW_STORY_MARGIN = 0.1
+# At most this many content words, and no new name: too little to stand alone.
+SHORT = 2
+_LEANING = re.compile(
+    r"\b(?:it|its|it's|they|them|their|theirs|this|that|these|those|he|him|his|she|her|there|"
+    r"the (?:attack|attackers?|hackers?|group|gang|company|victims?|breach|hack|incident|malware|bug|flaw))\b"
+    r"|^\s*(?:and|also|so|but|then|what about|how about|any|anything|else)\b",
+    re.IGNORECASE,
+)
+_NOT_QUESTIONS = (Outcome.SMALLTALK, Outcome.LISTING, Outcome.OTHER_LANGUAGE)
+REMEMBERED_ANSWERS = 50  # replies to this many of the bot's last answers find their story
+
+
+class Conversation:
+    """One chat's context: the story of the last answer, and the stories of recent answers by
+    the id of the message that showed them (for replies to an older answer)."""
+
+    def __init__(self) -> None:
+        self.story: Story | None = None
+        self._answers: OrderedDict[int, Story] = OrderedDict()
+
+    def ask(self, engine: Engine, message: str, top: int = 10, replying_to: int | None = None) -> Answer:
+        """The answer to ``message`` in this conversation; ``replying_to`` is the id of one of
+        the bot's answers the message replies to (see ``remember``)."""
+        story = self._answers.get(replying_to) if replying_to is not None else None
+        replied = story is not None
+        story = story or self.story
+        alone = engine.ask(message, top)
+        text = engine.parse(message).text
+        if story is None or alone.outcome in _NOT_QUESTIONS or not engine.tokenizer(text):
+            return self._settle(engine, alone, None)
+        if not replied and engine.names_outside(text, story):
+            return self._settle(engine, alone, None)
+        within = engine.ask(message, top, story=story)
+        if not within.hits:
+            # Its words are not in the story: ask the story with the words of the question before.
+            within = replace(engine.ask(f"{message} {' '.join(story.words)}", top, story=story), question=message)
+            if within.hits:
+                within = replace(within, outcome=Outcome.UNSURE)
+        if within.hits and (replied or _leans(engine, message) or not _found_elsewhere(alone, within, story)):
+            return self._settle(engine, replace(within, about=story.title), story)
+        return self._settle(engine, alone, None)
+
+    def remember(self, message_id: int, answer: Answer) -> None:
+        """Note that the bot's message ``message_id`` showed ``answer``, so a reply to it later
+        is asked of its story (the last REMEMBERED_ANSWERS are kept)."""
+        if answer.hits and self.story is not None:
+            self._answers[message_id] = self.story
+            self._answers.move_to_end(message_id)
+            while len(self._answers) > REMEMBERED_ANSWERS:
+                self._answers.popitem(last=False)
+
+    def _settle(self, engine: Engine, answer: Answer, kept: Story | None) -> Answer:
+        """Make ``answer``'s story the context: ``kept`` when the answer came from it, else a new
+        one told by the answer itself (an unanswered question leaves the context as it was)."""
+        if kept is not None:
+            self.story = kept
+        elif answer.hits:
+            self.story = engine.story_of(answer)
+        return answer
+
+
+def _leans(engine: Engine, message: str) -> bool:
+    """A pronoun or a leaning opener, or too few words to stand alone."""
+    return bool(_LEANING.search(message)) or len(engine.tokenizer(engine.parse(message).text)) <= SHORT
+
+
+def _found_elsewhere(alone: Answer, within: Answer, story: Story) -> bool:
+    """The message alone finds a sure answer outside the story, holding clearly more of it."""
+    if not alone.confident or alone.hits[0].note.path in story.notes:
+        return False
+    return alone.relevance > within.relevance + NEW_STORY_MARGIN
+
+
+class Conversations:
+    """The conversations of many chats, bounded: at most ``limit`` chats (the least recently
+    active is forgotten first), each forgotten ``ttl`` seconds after its last message. Lost on
+    restart, which is fine for a context of a few minutes. Safe to share between threads."""
+
+    def __init__(self, limit: int = 10_000, ttl: float = 1800.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.ttl, self._clock = limit, ttl, clock
+        self._chats: OrderedDict[object, tuple[float, Conversation]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, chat: object) -> Conversation:
+        """The conversation of ``chat``, a new one if it was never seen or was forgotten."""
+        now = self._clock()
+        with self._lock:
+            while self._chats:
+                oldest, (seen, _) = next(iter(self._chats.items()))
+                if now - seen <= self.ttl and len(self._chats) <= self.limit:
+                    break
+                del self._chats[oldest]
+            _, conversation = self._chats.pop(chat, (now, None))
+            if conversation is None:
+                conversation = Conversation()
+            self._chats[chat] = (now, conversation)
+            while len(self._chats) > self.limit:
+                self._chats.popitem(last=False)
+            return conversation
+
+    def __len__(self) -> int:
+        return len(self._chats)

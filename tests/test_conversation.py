@@ -1,0 +1,74 @@
+"""Follow-ups: a conversation answers a message that leans on its last answer from that story."""
+
+from __future__ import annotations
+
+from small_corpus import KASEYA, PIPELINE, engine
+
+from bot.search.conversation import Conversation, Conversations
+from bot.search.results import Outcome
+
+ENGINE = engine(KASEYA, PIPELINE)
+
+
+def asked(*messages: str) -> list:
+    conversation = Conversation()
+    return [conversation.ask(ENGINE, m) for m in messages]
+
+
+def test_who_was_behind_it_after_a_kaseya_answer_is_answered_from_the_kaseya_story():
+    first, follow = asked("what happened with the Kaseya VSA servers?", "who was behind it?")
+    assert first.hits[0].note.path == KASEYA.path and first.about is None
+    assert follow.hits[0].note.path == KASEYA.path
+    assert "REvil ransomware gang is behind" in follow.hits[0].passage
+
+
+def test_an_answer_from_the_story_says_which_story_it_is_about():
+    _, follow = asked("what happened with the Kaseya VSA servers?", "and the ransom?")
+    assert follow.about == KASEYA.title
+    assert "70 million" in follow.hits[0].passage
+
+
+def test_the_same_follow_up_alone_is_not_tied_to_any_story():
+    assert ENGINE.ask("who was behind it?").about is None
+
+
+def test_a_message_naming_another_story_starts_a_new_context():
+    _, other, follow = asked(
+        "what happened with the Kaseya VSA servers?", "what about Colonial Pipeline?", "who was behind it?"
+    )
+    assert other.hits[0].note.path == PIPELINE.path and other.about is None
+    assert follow.hits[0].note.path == PIPELINE.path and "DarkSide" in follow.hits[0].passage
+
+
+def test_smalltalk_in_between_keeps_the_story():
+    _, thanks, follow = asked("what happened with the Kaseya VSA servers?", "thanks!", "who was behind it?")
+    assert thanks.outcome is Outcome.SMALLTALK and thanks.hits == ()
+    assert follow.hits[0].note.path == KASEYA.path
+
+
+def test_a_reply_to_an_older_answer_is_asked_of_that_answers_story():
+    conversation = Conversation()
+    kaseya = conversation.ask(ENGINE, "what happened with the Kaseya VSA servers?")
+    conversation.remember(101, kaseya)
+    pipeline = conversation.ask(ENGINE, "Colonial Pipeline shut down")
+    conversation.remember(102, pipeline)
+    reply = conversation.ask(ENGINE, "who was behind it?", replying_to=101)
+    assert reply.hits[0].note.path == KASEYA.path and reply.about == KASEYA.title
+
+
+def test_conversations_forget_a_chat_after_its_time_to_live():
+    now = [0.0]
+    chats = Conversations(limit=10, ttl=60, clock=lambda: now[0])
+    first = chats.get("chat")
+    assert chats.get("chat") is first
+    now[0] = 61.0
+    assert chats.get("chat") is not first
+
+
+def test_conversations_keep_at_most_their_limit_of_chats_forgetting_the_least_recent():
+    chats = Conversations(limit=2, ttl=600)
+    a, b = chats.get("a"), chats.get("b")
+    chats.get("a")
+    chats.get("c")
+    assert len(chats) == 2
+    assert chats.get("a") is a and chats.get("b") is not b
