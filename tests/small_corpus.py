@@ -1,4 +1,5 @@
-"""Small collections written for one behaviour each, as an Engine over an in-memory index."""
+"""Small collections written for one behaviour each, as an Engine over an in-memory index (four
+filler notes added, so that idf tells words apart)."""
 
 from __future__ import annotations
 
