@@ -22,16 +22,17 @@ SECRET = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 @pytest.fixture(autouse=True)
 def restore_logging() -> Iterable[None]:
     """run_bot configures logging for its process; put the test process back as it was."""
-    root, quiet = logging.getLogger(), logging.getLogger("httpx")
-    levels = root.level, quiet.level
+    loggers = [logging.getLogger(name) for name in ("", *redact.URL_LOGGERS, *redact.CHATTY_LOGGERS)]
+    levels = [logger.level for logger in loggers]
+    root = loggers[0]
     handlers = list(root.handlers)
     yield
     for handler in root.handlers:
         for f in [f for f in handler.filters if isinstance(f, redact.RedactingFilter)]:
             handler.removeFilter(f)
     root.handlers[:] = handlers
-    root.setLevel(levels[0])
-    quiet.setLevel(levels[1])
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
 
 
 def test_id_lists_and_file_url_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -236,7 +236,8 @@ def run_bot(settings: Settings) -> int:
         print(f"incident-bot: WEBHOOK_URL must not end in {health.HEALTH_PATH}", file=sys.stderr)
         return EXIT_CONFIG
     token = settings.telegram_bot_token.get_secret_value()
-    redact.install(token, logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO))
+    level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
+    redact.install(token, level, settings.log_questions)
     try:
         username = asyncio.run(_check_token(settings, token))
     except InvalidToken:

@@ -42,15 +42,29 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def install(token: str | None, level: int = logging.INFO) -> None:
+# Libraries that log what users send at DEBUG: python-telegram-bot logs each update and every Bot
+# API call with its parameters and result (question text, user and chat ids); httpx and httpcore
+# log each request URL (the token is in it); tornado logs webhook request lines.
+CHATTY_LOGGERS = ("telegram", "tornado")
+URL_LOGGERS = ("httpx", "httpcore")
+
+
+def install(token: str | None, level: int = logging.INFO, log_questions: bool = False) -> None:
     """Log at ``level`` (a long-running bot should say it started), with the token filter on
-    every root handler, including ones the CLI set up before."""
+    every root handler, including ones the CLI set up before.
+
+    ``LOG_LEVEL=DEBUG`` debugs the bot, not its users: unless ``LOG_QUESTIONS`` allows what users
+    send to be logged, the libraries that log it at DEBUG stay at INFO; the URL loggers stay at
+    WARNING whatever the settings (the filter would mask the token, but the lines say nothing).
+    """
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL, token included
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    for name in URL_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(level if log_questions else max(level, logging.INFO))
     # The refresh job's scheduler logs each run; the refresh logs its own line when it rebuilt.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter(token))
