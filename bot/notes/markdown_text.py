@@ -20,6 +20,7 @@ import html
 import re
 
 from bot.notes.boilerplate import is_boilerplate
+from bot.notes.sentences import bounded_passages
 
 _IMAGE_MARK = "\x00"
 # Every pattern here runs on note text, which may be hostile and up to 5 MB: each must be linear
@@ -149,14 +150,16 @@ def drop_leading_unknown(body: str) -> str:
 
 
 def paragraphs(body: str) -> tuple[str, ...]:
-    """The readable paragraphs of a markdown body, in order, with markup and boilerplate gone."""
+    """The readable paragraphs of a markdown body, in order, with markup and boilerplate gone; a
+    very long one is cut at sentence ends into several (``sentences.MAX_PASSAGE`` characters at
+    most), so that no passage is too long to show or to search sentence by sentence."""
     out: list[str] = []
     for kind, lines in _blocks(_prepare(body)):
         if kind == "table":
             out.extend(_table_rows(lines))
         elif (text := _paragraph(lines)) and not is_boilerplate(text):
             out.append(text)
-    return tuple(out)
+    return tuple(piece for text in out for piece in bounded_passages(text))
 
 
 def _prepare(body: str) -> str:

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.notes.sentences import sentence_spans
 from bot.search.answer_types import Asked, grade
 from bot.search.results import Supporting
-from bot.search.sentences import sentence_spans
 from bot.search.tokenize import Tokenizer
 
 MAX_SENTENCES = 2

@@ -15,8 +15,8 @@ from html import escape
 from bot.chat import text as plain
 from bot.chat.text import around_sentence
 from bot.notes.models import Note, Tag
+from bot.notes.sentences import sentence_spans
 from bot.search.results import Answer, Hit, IndexInfo, Outcome, SourceStats
-from bot.search.sentences import sentence_spans
 from bot.state.feedback import Counts
 from bot.state.watches import WatchStats
 
