@@ -1,6 +1,12 @@
 """How text becomes index terms."""
 
-from bot.search.tokenize import Tokenizer
+import random
+import string
+import tracemalloc
+
+import pytest
+
+from bot.search.tokenize import _CHUNK_CACHE_LIMIT, _WORD_CACHE_LIMIT, Tokenizer
 
 tokenize = Tokenizer()
 
@@ -34,3 +40,33 @@ def test_spans_point_at_the_original_words():
     assert [(text[s:e], t) for s, e, t in tokenize.spans(text)] == [
         ("Microsoft’s", "microsoft"), ("Log4j", "log4j"), ("fix", "fix")
     ]
+
+
+def _made_up_message(rng: random.Random) -> str:
+    return " ".join(rng.choice(string.digits) + "".join(rng.choices(string.ascii_lowercase, k=7)) for _ in range(450))
+
+
+@pytest.mark.slow
+def test_a_flood_of_made_up_words_does_not_grow_the_tokenizers_memory():
+    # Issue 12, item 8: 5,000 such messages took the bot from 102 to 305 MB, and it kept growing.
+    tokenize = Tokenizer()
+    rng = random.Random(12)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(200):
+            list(tokenize.spans(_made_up_message(rng)))  # what a question goes through
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 2 * 2**20  # 90,000 made-up words: 9 MB when each was kept
+
+
+def test_the_word_caches_stay_within_their_limits():
+    tokenize = Tokenizer()
+    rng = random.Random(13)
+    for _ in range(300):
+        message = " ".join("".join(rng.choices(string.ascii_lowercase, k=9)) + "-x" for _ in range(450))
+        tokenize(message)
+        list(tokenize.spans(message))
+    assert len(tokenize._cache) <= _WORD_CACHE_LIMIT and len(tokenize._chunks) <= _CHUNK_CACHE_LIMIT

@@ -60,7 +60,11 @@ STOPWORDS = frozenset(
 # _TOKEN, and its terms are cached. Non-ASCII spaces and quotes stay inside chunks and are
 # handled there, so the result is the same as running _TOKEN over the whole normalised text.
 _BYTE_SPLIT = bytes(c if chr(c).isalnum() or chr(c) in "-.,'`" or c >= 128 else 32 for c in range(256))
-_CHUNK_CACHE_LIMIT = 1_000_000
+# Both caches are bounded (a flood of made-up words must not grow the bot's memory): when one is
+# full it starts afresh. The real corpus needs about 50,000 of each. Words holding a digit are
+# never cached: they cost little to read again and are most of what floods the cache.
+_WORD_CACHE_LIMIT = 100_000
+_CHUNK_CACHE_LIMIT = 100_000
 
 
 def _chunks_of(text: str) -> list[bytes]:
@@ -115,7 +119,11 @@ class Tokenizer:
         try:
             return self._cache[word]
         except KeyError:
-            result = self._cache[word] = self._term(word)
+            result = self._term(word)
+            if not any(c.isdigit() for c in word):
+                if len(self._cache) >= _WORD_CACHE_LIMIT:
+                    self._cache.clear()
+                self._cache[word] = result
             return result
 
     def _term(self, word: str) -> str | None:
@@ -137,9 +145,11 @@ class Tokenizer:
         """The terms of ``text`` in order, stopwords removed."""
         chunks = _chunks_of(text)
         cache = self._chunks
-        if len(cache) > _CHUNK_CACHE_LIMIT:
+        fresh = set(chunks).difference(cache)
+        if len(cache) + len(fresh) > _CHUNK_CACHE_LIMIT:
             cache.clear()
-        for chunk in set(chunks).difference(cache):
+            fresh = set(chunks)
+        for chunk in fresh:
             cache[chunk] = self._chunk_terms(chunk)
         return list(chain.from_iterable(map(cache.__getitem__, chunks)))
 
@@ -183,7 +193,7 @@ class Tokenizer:
                 terms = cache.get(chunk)
                 if terms is None:
                     terms = self._chunk_terms(chunk)
-                    if len(cache) <= _CHUNK_CACHE_LIMIT:
+                    if len(cache) < _CHUNK_CACHE_LIMIT:
                         cache[chunk] = terms
                 chunk_ids += [vocab.setdefault(t, len(vocab)) for t in terms]
             chunk_ends.append(len(chunk_ids))
