@@ -37,7 +37,7 @@ NO_WORDS = (
     "There is no word to search for in that (only common words, symbols or emoji). "
     'Ask about an incident, e.g. "who was affected in the Taiwan LINE hack?"'
 )
-LIST_LIMIT = 10  # articles a /tag, /source or /latest list shows, as in Telegram
+LIST_LIMIT = 10  # articles a /tag, /source or /latest list shows, as in Telegram (handlers.LIST_LIMIT)
 HISTORY_LENGTH = 1000
 HISTORY_FILE = Path("~/.incident_bot_history")
 

@@ -38,6 +38,7 @@ from bot.chat.telegram.keyboards import (
     tags_keyboard,
 )
 from bot.chat.telegram.updatelog import note
+from bot.chat.text import ANSWER_PAGES
 from bot.search.buildlock import RebuildInProgress
 from bot.search.engine import Engine
 from bot.search.library import BuildFailed
@@ -45,7 +46,7 @@ from bot.search.results import Answer
 
 logger = logging.getLogger(__name__)
 
-TOP = 10
+TOP = ANSWER_PAGES  # the same 10 passages per question as the terminal chat
 INLINE_TOP = 5
 LIST_LIMIT = 10
 TAGS_PER_PAGE = 25
