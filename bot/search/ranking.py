@@ -39,7 +39,8 @@ class Ranked:
     passages: tuple[tuple[PassageHit, float], ...]
     weights: Mapping[str, float]
     corrections: tuple[Correction, ...] = ()
-    story: tuple[PassageHit, ...] = ()  # the first passage's article: its passages, in order
+    # The first passage's article: its passages with their scores within it, best answer first.
+    story: tuple[tuple[PassageHit, float], ...] = ()
     relevance: float = 0.0  # how much of the question the best article holds (relevance.py)
     lead_relevance: float = 0.0  # the same for the article of the first passage: the one shown
 
@@ -122,7 +123,7 @@ class Ranker:
                 chosen.append((hit, score))
                 if len(chosen) == top:
                     break
-        story = tuple(passages[chosen[0][0].note]) if chosen else ()
+        story = tuple(ranked[[n for n, _ in articles].index(chosen[0][0].note)]) if chosen else ()
         lead = [n for n in notes if chosen and n.note == chosen[0][0].note]
         lead_held = relevance(lead, weights, missing_idf, self.retriever.name_share)
         return Ranked(tuple(chosen), weights, corrections, story, relevance=held, lead_relevance=lead_held)

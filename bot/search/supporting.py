@@ -25,6 +25,7 @@ MAX_CHARS = 280  # a longer sentence is cut at a word end with an ellipsis
 MAX_CANDIDATES = 600  # sentences read per story: bounds the work on a huge note
 W_KIND = 0.6  # a surer thing of the asked kind, next to the question's new words (weight 1)
 MIN_GAIN = 0.1  # what a sentence must add, as a share of the question's weight
+W_PRIOR = 0.2  # how well the sentence's paragraph answers, by the article's own passage order
 W_TITLED = 0.5  # a question word the title holds but the paragraph does not
 MIN_ABOUT = 0.1  # how much of the question's weight a sentence must hold to be about it
 
@@ -34,20 +35,21 @@ class _Sentence:
     text: str
     terms: frozenset[str]
     kind: float
+    prior: float  # its paragraph's score within the article, the best paragraph's being 1
     order: int
 
 
 def supporting_sentences(
     shown: str,
     title: str,
-    story: Iterable[str],
+    story: Iterable[tuple[str, float]],
     weights: Mapping[str, float],
     asked: Asked | None,
     tokenize: Tokenizer,
 ) -> tuple[Supporting, ...]:
     """Up to MAX_SENTENCES sentences of ``story`` (the other paragraphs of the shown paragraph's
-    article, under ``title``) that add to ``shown`` what the question asks, best first, each
-    with its question words marked."""
+    article, under ``title``, each with its score within the article relative to the best) that
+    add to ``shown`` what the question asks, best first, each with its question words marked."""
     total = sum(weights.values())
     if not total:
         return ()
@@ -66,7 +68,7 @@ def supporting_sentences(
 
 
 def _sentences(
-    story: Iterable[str],
+    story: Iterable[tuple[str, float]],
     weights: Mapping[str, float],
     asked: Asked | None,
     tokenize: Tokenizer,
@@ -78,7 +80,7 @@ def _sentences(
     total = sum(weights.values())
     out: list[_Sentence] = []
     read = 0
-    for text in story:
+    for text, prior in story:
         for lo, hi in sentence_spans(text):
             read += 1
             if read > MAX_CANDIDATES:
@@ -88,7 +90,7 @@ def _sentences(
             if sum(weights.get(t, 0.0) for t in terms) / total < MIN_ABOUT:
                 continue
             kind = grade(asked, sentence, tokenize, title_terms, shown) if asked is not None else 0.0
-            out.append(_Sentence(sentence, terms, kind, len(out)))
+            out.append(_Sentence(sentence, terms, kind, prior, len(out)))
     return out
 
 
@@ -96,13 +98,16 @@ def _gain(
     sentence: _Sentence, covered: set[str], title: frozenset[str], weights: Mapping[str, float], total: float
 ) -> float:
     """The question's words the sentence adds to the paragraph (those only the title holds count
-    W_TITLED), plus a new thing of the asked kind."""
+    W_TITLED) and a new thing of the asked kind; then how well its paragraph answers. A sentence
+    that adds neither word nor thing adds nothing."""
     new = sum(
         w * (W_TITLED if t in title else 1.0)
         for t, w in weights.items()
         if t in sentence.terms and t not in covered
     )
-    return new / total + W_KIND * sentence.kind
+    if not new and not sentence.kind:
+        return 0.0
+    return new / total + W_KIND * sentence.kind + W_PRIOR * sentence.prior
 
 
 def _supporting(sentence: str, weights: Mapping[str, float], tokenize: Tokenizer) -> Supporting:
