@@ -8,11 +8,12 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 from bot.chat.terminal import HISTORY_FILE, chat
-from bot.chat.text import clean, render_answer, render_sources, render_tags
+from bot.chat.text import brackets, clean, render_answer, render_hit, render_sources, render_tags
 from bot.search.conversation import Conversation
 from bot.search.evaluation import Verdict
 from bot.search.library import BuildFailed, Library, RebuildInProgress
@@ -120,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     watch = sub.add_parser("watch", help="try a /watch before saving it").add_subparsers(dest="action", required=True)
     test = watch.add_parser("test", parents=[common], help="the notes of the current index a watch would match")
     test.add_argument("terms", nargs="+", help='what /watch would be given, e.g. "ransomware tag:healthcare"')
-    test.add_argument("--top", type=int, default=20, help="list at most this many (default 20)")
+    test.add_argument("--top", type=int, default=10, help="list at most this many (default 10)")
     test.set_defaults(handler=_watch_test)
 
     ev = sub.add_parser("eval", parents=[common], help="measure answer quality on a question file")
@@ -311,12 +312,11 @@ def _watch_test(args: argparse.Namespace, settings: Settings) -> int:
     matched = matches(engine, terms)
     found = Breadth(len(matched), engine.info.notes)
     print(f"{found.matches} of {found.notes} notes ({found.share:.1%}) match {terms!r}")
-    for match in matched[: max(args.top, 0)]:
-        note = match.hit.note
-        meta = " · ".join(p for p in (note.source, note.date.isoformat() if note.date else "") if p)
-        print(f"  {note.title}\n    {meta}  {note.link or note.path}")
+    shown = matched[: max(args.top, 0)]
+    for rank, match in enumerate(shown, 1):  # each with the paragraph a notification would show
+        print("\n" + render_hit(replace(match.hit, rank=rank), len(shown), brackets))
     if len(matched) > args.top:
-        print(f"  … and {len(matched) - args.top} more")
+        print(f"\n… and {len(matched) - args.top} more")
     if too_broad(found, settings.watch_max_share):
         print(
             f"/watch would refuse it: more than {settings.watch_max_share:.0%} of the notes match "

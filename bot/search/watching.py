@@ -3,8 +3,8 @@
 A watch is question text with the same filters (``ransomware tag:healthcare``). A note matches
 when it passes the filters and, on its own, holds enough of the watch's words to be answered:
 the decline rule of answers (``relevance``) applied to that one note, so a note holding only a
-watch's common word does not fire it. Its best paragraph for the watch is the one with the
-highest BM25 (title included), marked up like an answer's.
+watch's common word does not fire it. Its best paragraph for the watch is the one an answer
+would show (``PassageChooser``), marked up like an answer's.
 
 A watch that would match a large share of the notes already in the index ("attack") would
 flood its chat with every new note, so ``breadth`` says how many it matches today and
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from bot.notes.models import Note
 from bot.search.engine import Engine
 from bot.search.filters import note_matches
+from bot.search.passages import PassageChooser
 from bot.search.query import Query, parse_query
 from bot.search.relevance import MIN_RELEVANCE, relevance
 from bot.search.results import Hit
@@ -74,14 +75,14 @@ def matches(engine: Engine, text: str, among: Collection[int] | None = None) -> 
         return _filter_only(engine, query, among)
     weights = {t: ranker.idf(t) for t in terms}
     found = retriever.top_notes(terms, retriever.note_count(), query if query.filtered else None)
+    chooser = PassageChooser(retriever, engine.tokenizer, query.text, weights)
     out = []
     for hit in found:
         if among is not None and hit.note not in among:
             continue
         if relevance([hit], weights, missing_idf, retriever.name_share) < MIN_RELEVANCE:
             continue
-        passages = retriever.passages_of(hit.note, terms)
-        best = max(passages, key=lambda p: (p.score, -p.position))
+        best, _ = chooser.order(retriever.passages_of(hit.note, terms))[0]
         out.append(_match(engine, hit.note, engine.hit(1, best, hit.score, weights)))
     return out
 
