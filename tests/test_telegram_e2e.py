@@ -85,7 +85,7 @@ def test_a_conversation_with_the_real_process(running_bot: tuple[FakeTelegram, s
     mark = api.mark()
     api.push(api.message(USER, "/tags"))
     api.push(api.message(USER, "/sources"))
-    api.wait_for(to(USER, "ransomware — 2"), after=mark)
+    api.wait_for(to(USER, "ransomware</a> — 2"), after=mark)
     api.wait_for(to(USER, "<b>ZDNet</b> — 2 notes"), after=mark)
 
     # /reindex: refused to a user, done for an admin.

@@ -164,7 +164,7 @@ def test_tags_are_counted_and_paged(chat: Chat, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(handlers, "TAGS_PER_PAGE", 3)
     calls = chat.play(chat.api.message(USER, "/tags"))
     sent = next(c for c in calls if is_sent(c))
-    assert "• ransomware — 2" in sent["text"] and "page 1/" in sent["text"]
+    assert "• ransomware — 2" in sent.result["text"] and "page 1/" in sent["text"]
     forward = button(sent.result, "▶")["callback_data"]
     assert forward == "t:1"
     calls = chat.play(chat.api.callback(USER, sent.result, forward))
@@ -467,7 +467,7 @@ def test_smalltalk_gets_a_friendly_reply_and_no_search_hit(chat: Chat) -> None:
 def test_filters_alone_list_the_matching_articles_and_a_bad_filter_is_named(chat: Chat) -> None:
     asked = (chat.api.message(USER, "tag:ransomware"), chat.api.message(USER, "Conti before:2021-13-45"))
     listing, bad = texts(chat.play(*asked))
-    assert listing.startswith("<b>Articles matching tag:ransomware, newest first:</b>")
+    assert listing.startswith("<b>Matching tag:ransomware</b> — 2 articles")
     assert listing.index("German hospital") < listing.index("Conti ransomware playbook")
     assert "before:2021-13-45 is not a date" in bad and "Conti" in bad
 

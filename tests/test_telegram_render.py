@@ -14,12 +14,14 @@ from bot.chat.telegram.keyboards import (
     MAX_CALLBACK_BYTES,
     AnswerPage,
     AnswerStore,
+    Listing,
     TagsPage,
     answer_keyboard,
     parse_callback,
     tags_keyboard,
 )
-from bot.notes.models import Note, Tag
+from bot.notes.models import Note
+from bot.search.catalog import TagEntry
 from bot.search.results import Answer, Hit, Supporting
 
 
@@ -152,12 +154,12 @@ def test_any_hit_renders_to_valid_html_within_limit(passage: str, spans: list, t
 
 
 def test_lists_stay_within_limit() -> None:
-    counts = [(Tag(f"tag<{i}>&", "malware"), 1000 - i) for i in range(2000)]
-    text = render.render_tags(counts, 0, 2000)
+    entries = [TagEntry(f"tag<{i}>&" * 20, f"tag{i}", f"tag{i}", 1000 - i) for i in range(2000)]
+    text = render.render_tags(entries, 0, 2000, lambda e: f"https://t.me/bot?start=tag_{e.slug}")
     assert render.telegram_length(text) <= render.MAX_MESSAGE
     assert_valid_html(text)
-    notes = [note(title="x" * 1000 + "&") for _ in range(50)]
-    text = render.render_notes("Tagged <evil>", notes)
+    notes = tuple(note(title="x" * 1000 + "&", link="https://example.org/" + "a" * 900) for _ in range(50))
+    text = render.render_list(Listing("Tagged <evil>" * 100, notes), 0, 50)
     assert render.telegram_length(text) <= render.MAX_MESSAGE
     assert_valid_html(text)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
@@ -10,6 +9,7 @@ from functools import cached_property
 
 from bot.notes.models import Note, Tag
 from bot.search.answer_types import asked_for
+from bot.search.catalog import TagCatalog, TagEntry
 from bot.search.filters import note_matches, source_matches
 from bot.search.index import Index
 from bot.search.language import other_language, without_function_words
@@ -141,7 +141,7 @@ class Engine:
         words = tuple(dict.fromkeys(self.tokenizer(self.parse(answer.question).text)))
         return Story(title=first.title, notes=frozenset(paths), words=words)
 
-    def matching_notes(self, query: Query, limit: int = 10) -> list[Note]:
+    def matching_notes(self, query: Query, limit: int | None = 10) -> list[Note]:
         """The articles ``query``'s filters keep, newest first: what a message of filters alone asks for."""
         return _newest((n for n in self.index.notes if note_matches(n, query)), limit)
 
@@ -179,20 +179,15 @@ class Engine:
         """The question's free text and filters, as the engine reads them."""
         return parse_query(question)
 
-    def tag_counts(self, limit: int | None = None) -> list[tuple[Tag, int]]:
-        """Tags by the number of notes carrying them, most used first."""
-        return self._tag_counts[:limit]
-
     @cached_property
-    def _tag_counts(self) -> list[tuple[Tag, int]]:
-        counts: Counter[tuple[str, str]] = Counter()
-        spelling: dict[tuple[str, str], Tag] = {}
-        for note in self.index.notes:
-            for tag in note.tags:
-                key = (tag.name.casefold(), tag.kind)
-                counts[key] += 1
-                spelling.setdefault(key, tag)
-        return [(spelling[k], c) for k, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    def tags(self) -> TagCatalog:
+        """Every tag, one entry per name whatever its case or kind, and how to find one."""
+        return TagCatalog(self.index.notes, self.tokenizer)
+
+    def tag_counts(self, limit: int | None = None) -> list[tuple[Tag, int]]:
+        """Tags by the number of notes carrying them (in any spelling or kind), most used first,
+        each in its most used spelling."""
+        return [(Tag(entry.name), entry.count) for entry in self.tags.entries[:limit]]
 
     def source_stats(self) -> list[SourceStats]:
         """Each source with its article count and date range, most articles first."""
@@ -205,17 +200,34 @@ class Engine:
             stats.append(SourceStats(name, len(notes), min(dates, default=None), max(dates, default=None)))
         return sorted(stats, key=lambda s: (-s.notes, s.name))
 
-    def notes_with_tag(self, name: str, limit: int = 10) -> list[Note]:
-        """Articles carrying tag ``name`` (any kind, case-insensitive), newest first."""
-        wanted = name.strip().casefold()
-        return _newest((n for n in self.index.notes if any(t.name.casefold() == wanted for t in n.tags)), limit)
+    def notes_with_tag(self, name: str, limit: int | None = 10) -> list[Note]:
+        """Articles carrying tag ``name`` (any case or kind, with or without "(kind)"), newest first."""
+        entry = self.tags.find(name).tag
+        return self.notes_tagged(entry, limit) if entry is not None and entry.key == self.tags.key(name) else []
 
-    def notes_from_source(self, name: str, limit: int = 10) -> list[Note]:
+    def notes_tagged(self, entry: TagEntry, limit: int | None = None) -> list[Note]:
+        """The articles carrying a tag of the catalog, newest first."""
+        return _newest((self.index.notes[n] for n in self.tags.notes_with(entry)), limit)
+
+    def notes_from_source(self, name: str, limit: int | None = 10) -> list[Note]:
         """The latest articles of the source ``name`` matches (see ``source_matches``)."""
         return _newest((n for n in self.index.notes if source_matches(n, name)), limit)
 
-    def latest(self, limit: int = 10) -> list[Note]:
+    def latest(self, limit: int | None = 10) -> list[Note]:
         return _newest(self.index.notes, limit)
+
+    def best_passage(self, note: Note, topic: str = "") -> Hit | None:
+        """The paragraph of ``note`` that says most about ``topic`` (its first when the topic is
+        empty or absent from it), marked like an answer; None for a note no longer indexed."""
+        number = self._note_id.get(note.path)
+        if number is None:
+            return None
+        terms = self.tokenizer(topic)
+        passages = self.retriever.passages_of(number, terms)
+        if not passages:
+            return None
+        best = max(passages, key=lambda p: (p.score, -p.position))
+        return self.hit(1, best, best.score, {t: self.ranker.idf(t) for t in terms})
 
     def example_questions(self, n: int = 3) -> list[str]:
         """Questions this index can answer, made from its most used tags of different kinds,
@@ -228,12 +240,12 @@ class Engine:
         }
         examples: list[str] = []
         for kind, template in templates.items():
-            tag = next((t for t, _ in self.tag_counts() if t.kind == kind), None)
-            if tag is not None:
-                examples.append(template.format(tag.name))
+            entry = next((e for e in self.tags.entries if kind in e.kinds), None)
+            if entry is not None:
+                examples.append(template.format(entry.name))
         examples += [f"what happened: {note.title}?" for note in self.latest(n)]
         return examples[:n]
 
 
-def _newest(notes: Iterable[Note], limit: int) -> list[Note]:
+def _newest(notes: Iterable[Note], limit: int | None) -> list[Note]:
     return sorted(notes, key=lambda n: (n.date or date.min, n.title), reverse=True)[:limit]

@@ -31,7 +31,18 @@ from telegram.ext import (
 
 from bot.chat.telegram import handlers, uploads, votes, watching
 from bot.chat.telegram.context import BotApplication, BotContext, Handler
-from bot.chat.telegram.keyboards import AnswerPage, Label, TagsPage, Target, Unwatch, Vote, parse_callback
+from bot.chat.telegram.keyboards import (
+    AnswerPage,
+    Label,
+    ListItem,
+    ListPage,
+    TagOpen,
+    TagsPage,
+    Target,
+    Unwatch,
+    Vote,
+    parse_callback,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +79,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("watch", "Tell this chat about new notes on a topic", watching.watch_command, arguments="TERMS"),
     Command("watches", "The watches of this chat, ✕ removes one", watching.watches_command),
     Command("unwatch", "Stop a watch", watching.unwatch_command, arguments="N or TERMS"),
-    Command("start", "Say hello", handlers.help_command, menu=False),
+    Command("start", "Say hello, or open a t.me/<bot>?start= link", handlers.start_command, menu=False),
     Command("reindex", "Rebuild the index from the seeds", handlers.reindex_command, admin=True, blocking=False),
     Command("stats", "What the index in service holds", handlers.stats_command, admin=True),
 )
@@ -86,6 +97,9 @@ BUTTONS: tuple[Button, ...] = (
     Button(AnswerPage, handlers.answer_page_pressed),
     Button(TagsPage, handlers.tags_page_pressed),
     Button(Vote, votes.vote_pressed),
+    Button(TagOpen, handlers.tag_chosen),
+    Button(ListPage, handlers.list_page_pressed),
+    Button(ListItem, handlers.list_item_pressed),
     Button(Label, handlers.noop_pressed),
     Button(Unwatch, watching.unwatch_pressed),
 )

@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.chat.telegram.access import Access
-from bot.chat.telegram.keyboards import AnswerStore, Recent
+from bot.chat.telegram.keyboards import AnswerStore, ListStore, Recent
 from bot.search.conversation import Conversations
 from bot.search.library import Library
 from bot.state.feedback import FeedbackStore
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
 class BotData:
     """One Application's shared state: the index in service, who may do what, the command table,
-    recent answers, which reply answered which message (so an edited question edits its reply),
-    the /reindex handlers waiting for a rebuild (cancelled at shutdown), and the watches with the
+    recent answers and lists, which reply answered which message (so an edited question edits its
+    reply), the /reindex handlers waiting for a rebuild (cancelled at shutdown), and the watches with the
     refresh that feeds them."""
 
     def __init__(
@@ -47,6 +47,7 @@ class BotData:
         self.commands = tuple(commands)
         self.watcher = watcher
         self.answers = AnswerStore()
+        self.lists = ListStore()
         self.replies: Recent[tuple[int, int], int] = Recent(capacity=4096)  # (chat, message) -> reply id
         self.conversations = Conversations()  # each chat's follow-up context, bounded, forgotten after 30 min
         self.rebuilds: set[asyncio.Task[Any]] = set()

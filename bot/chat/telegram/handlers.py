@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from html import escape
+from typing import TypeVar
 
 from telegram import (
     CallbackQuery,
@@ -26,29 +28,40 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop
 
+from bot.chat import text as plain
 from bot.chat.telegram import render
 from bot.chat.telegram.access import addressed_text
 from bot.chat.telegram.background import in_daemon_thread, typing, waiting_for_rebuild
 from bot.chat.telegram.context import BotContext
 from bot.chat.telegram.keyboards import (
     AnswerPage,
+    Listing,
+    ListItem,
+    ListPage,
+    TagOpen,
     TagsPage,
     answer_keyboard,
+    back_keyboard,
+    list_keyboard,
     parse_callback,
+    tag_choice_keyboard,
     tags_keyboard,
 )
+from bot.chat.telegram.links import parse_start, tag_link
 from bot.chat.telegram.updatelog import note
 from bot.chat.text import ANSWER_PAGES
 from bot.search.buildlock import RebuildInProgress
+from bot.search.catalog import TagEntry, TagMatch
 from bot.search.engine import Engine
 from bot.search.library import BuildFailed
-from bot.search.results import Answer
+from bot.search.results import Answer, Outcome
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TOP = ANSWER_PAGES  # the same 10 passages per question as the terminal chat
 INLINE_TOP = 5
-LIST_LIMIT = 10
+LIST_PER_PAGE = 10
 TAGS_PER_PAGE = 25
 TAGS_LIMIT = 250  # ten pages of the most used; the long tail is for /tag NAME
 ECHO_LIMIT = 80
@@ -152,7 +165,8 @@ async def refuse_non_admin(update: Update, context: BotContext, command: str) ->
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """/start and /help: what the index holds, three questions it can answer, the commands."""
+    """/help (and /start without a deep link): what the index holds, three questions it can
+    answer, the commands."""
     engine = await _engine(context)
     examples = await asyncio.to_thread(engine.example_questions, 3)
     is_admin = context.bot_data.access.is_admin(_user_id(update))
@@ -160,22 +174,58 @@ async def help_command(update: Update, context: BotContext) -> None:
     await _reply(update, render.render_help(engine.info, examples, commands))
 
 
+async def start_command(update: Update, context: BotContext) -> None:
+    """/start: hello and help, or what a deep link asks for (a tag's or a source's articles, a question)."""
+    link = parse_start(" ".join(context.args or ()))
+    if link is None:
+        await help_command(update, context)
+    elif link.kind == "tag":
+        engine = await _engine(context)
+        slugged = engine.tags.by_slug(link.value.replace(" ", "_"))
+        match = TagMatch(slugged) if slugged else await asyncio.to_thread(engine.tags.find, link.value)
+        await _tag_reply(update, context, engine, match, link.value)
+    elif link.kind == "source":
+        await _source_reply(update, context, link.value)
+    else:
+        text, markup, _ = await _answer(update, context, link.value)
+        await _reply(update, text, reply_markup=markup)
+
+
 async def tags_command(update: Update, context: BotContext) -> None:
-    counts = await asyncio.to_thread((await _engine(context)).tag_counts, TAGS_LIMIT)
-    pages = render.page_count(len(counts), TAGS_PER_PAGE)
-    await _reply(update, render.render_tags(counts, 0, TAGS_PER_PAGE), reply_markup=tags_keyboard(0, pages))
+    """/tags: the most used tags, each a link to its articles, paged."""
+    entries = (await _engine(context)).tags.entries[:TAGS_LIMIT]
+    pages = render.page_count(len(entries), TAGS_PER_PAGE)
+    text = render.render_tags(entries, 0, TAGS_PER_PAGE, _tag_link(context))
+    await _reply(update, text, reply_markup=tags_keyboard(0, pages))
+
+
+def _tag_link(context: BotContext) -> Callable[[TagEntry], str]:
+    username = context.bot.username
+    return lambda entry: tag_link(username, entry.slug)
 
 
 async def tag_command(update: Update, context: BotContext) -> None:
+    """/tag NAME: that tag's articles; by part of its name or a close spelling, a choice of tags."""
     name = " ".join(context.args or ())
     if not name:
         await _reply(update, "Which tag? For example <code>/tag ransomware</code>. /tags lists them.")
         return
-    notes = await asyncio.to_thread((await _engine(context)).notes_with_tag, name, LIST_LIMIT)
-    if not notes:
+    engine = await _engine(context)
+    await _tag_reply(update, context, engine, await asyncio.to_thread(engine.tags.find, name), name)
+
+
+async def _tag_reply(update: Update, context: BotContext, engine: Engine, match: TagMatch, name: str) -> None:
+    if match.tag is not None:
+        await _show_list(update, context, _tag_listing(engine, match.tag))
+    elif match.candidates:
+        choices = [(f"{render.snippet(e.name, 40)} — {e.count}", e.slug) for e in match.candidates]
+        await _reply(update, f"Which tag do you mean by <i>{_echo(name)}</i>?", tag_choice_keyboard(choices))
+    else:
         await _reply(update, f"No articles are tagged <i>{_echo(name)}</i>. /tags lists the tags.")
-        return
-    await _reply(update, render.render_notes(f"Tagged {name}, newest first", notes))
+
+
+def _tag_listing(engine: Engine, entry: TagEntry) -> Listing:
+    return Listing(f"Tagged {entry.name}", tuple(engine.notes_tagged(entry)), topic=entry.name)
 
 
 async def sources_command(update: Update, context: BotContext) -> None:
@@ -184,20 +234,45 @@ async def sources_command(update: Update, context: BotContext) -> None:
 
 
 async def source_command(update: Update, context: BotContext) -> None:
+    """/source NAME: the articles of the source NAME begins, newest first."""
     name = " ".join(context.args or ())
     if not name:
         await _reply(update, "Which source? For example <code>/source zdnet</code>. /sources lists them.")
         return
-    notes = await asyncio.to_thread((await _engine(context)).notes_from_source, name, LIST_LIMIT)
+    await _source_reply(update, context, name)
+
+
+async def _source_reply(update: Update, context: BotContext, name: str) -> None:
+    notes = await asyncio.to_thread((await _engine(context)).notes_from_source, name, None)
     if not notes:
         await _reply(update, f"No source matches <i>{_echo(name)}</i>. /sources lists them.")
         return
-    await _reply(update, render.render_notes(f"Latest from {notes[0].source}", notes))
+    await _show_list(update, context, Listing(f"From {notes[0].source}", tuple(notes)))
 
 
 async def latest_command(update: Update, context: BotContext) -> None:
-    notes = await asyncio.to_thread((await _engine(context)).latest, LIST_LIMIT)
-    await _reply(update, render.render_notes("Latest incidents", notes) if notes else "The index is empty.")
+    notes = await asyncio.to_thread((await _engine(context)).latest, None)
+    if not notes:
+        await _reply(update, "The index is empty.")
+        return
+    await _show_list(update, context, Listing("Latest incidents", tuple(notes)))
+
+
+async def _show_list(update: Update, context: BotContext, listing: Listing) -> None:
+    """Send the first page of ``listing`` (or, for a button press, edit its message into it)."""
+    list_id = context.bot_data.lists.put(listing)
+    text, markup = _list_page(list_id, listing, 0)
+    if update.callback_query is not None:
+        await _show(update, text, markup)
+    else:
+        await _reply(update, text, reply_markup=markup)
+
+
+def _list_page(list_id: str, listing: Listing, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    pages = render.page_count(len(listing.notes), LIST_PER_PAGE)
+    first = page * LIST_PER_PAGE
+    items = range(first, min(first + LIST_PER_PAGE, len(listing.notes)))
+    return render.render_list(listing, page, LIST_PER_PAGE), list_keyboard(list_id, page, pages, items)
 
 
 async def reindex_command(update: Update, context: BotContext) -> None:
@@ -257,6 +332,11 @@ async def _answer(
     async with typing(context.bot, message.chat_id):
         answer = await asyncio.to_thread(conversation.ask, engine, question, TOP, replying_to)
     note(hits=len(answer.hits))
+    if answer.outcome is Outcome.LISTING and answer.notes:  # filters alone: every article they keep, paged
+        notes = await asyncio.to_thread(engine.matching_notes, engine.parse(question), None)
+        listing = Listing(f"Matching {question.strip()}", tuple(notes), lead=tuple(plain.problem_lines(answer)))
+        list_id = context.bot_data.lists.put(listing)
+        return (*_list_page(list_id, listing, 0), answer)
     reply = render.render_reply(answer, await asyncio.to_thread(engine.example_questions, 3))
     if reply is not None:
         return reply, None, answer
@@ -358,14 +438,23 @@ async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
             raise
 
 
+def _target(update: Update, kind: type[T]) -> T:
+    """What the pressed button asks for (commands.BUTTONS routes only presses of ``kind`` here)."""
+    target = parse_callback(_query(update).data)
+    assert isinstance(target, kind)
+    return target
+
+
+async def _expired(update: Update) -> None:
+    await _query(update).answer(EXPIRED)
+
+
 async def answer_page_pressed(update: Update, context: BotContext) -> None:
     """◀ / ▶ under an answer: that page of the answer, or a notice once the answer is forgotten."""
-    target = parse_callback(_query(update).data)
-    assert isinstance(target, AnswerPage)
+    target = _target(update, AnswerPage)
     answer = context.bot_data.answers.get(target.answer_id)
     if answer is None or target.page >= len(answer.hits):
-        await _query(update).answer(EXPIRED)
-        return
+        return await _expired(update)
     markup = answer_keyboard(
         target.answer_id, target.page, len(answer.hits), votes=context.bot_data.feedback is not None
     )
@@ -374,14 +463,46 @@ async def answer_page_pressed(update: Update, context: BotContext) -> None:
 
 async def tags_page_pressed(update: Update, context: BotContext) -> None:
     """◀ / ▶ under /tags."""
-    target = parse_callback(_query(update).data)
-    assert isinstance(target, TagsPage)
-    counts = await asyncio.to_thread((await _engine(context)).tag_counts, TAGS_LIMIT)
-    pages = render.page_count(len(counts), TAGS_PER_PAGE)
+    target = _target(update, TagsPage)
+    entries = (await _engine(context)).tags.entries[:TAGS_LIMIT]
+    pages = render.page_count(len(entries), TAGS_PER_PAGE)
     if target.page >= pages:
-        await _query(update).answer(EXPIRED)
+        return await _expired(update)
+    text = render.render_tags(entries, target.page, TAGS_PER_PAGE, _tag_link(context))
+    await _show(update, text, tags_keyboard(target.page, pages))
+
+
+async def tag_chosen(update: Update, context: BotContext) -> None:
+    """A tag picked from "which tag do you mean?": its articles, in the same message."""
+    target = _target(update, TagOpen)
+    engine = await _engine(context)
+    entry = engine.tags.by_slug(target.slug)
+    if entry is None:
+        return await _expired(update)
+    await _show_list(update, context, _tag_listing(engine, entry))
+
+
+async def list_page_pressed(update: Update, context: BotContext) -> None:
+    """◀ / ▶ under a list of articles, and "Back to the list" under one of them."""
+    target = _target(update, ListPage)
+    listing = context.bot_data.lists.get(target.list_id)
+    if listing is None or target.page >= render.page_count(len(listing.notes), LIST_PER_PAGE):
+        return await _expired(update)
+    await _show(update, *_list_page(target.list_id, listing, target.page))
+
+
+async def list_item_pressed(update: Update, context: BotContext) -> None:
+    """A number under a list: that article's best paragraph for the list's topic, in place."""
+    target = _target(update, ListItem)
+    listing = context.bot_data.lists.get(target.list_id)
+    if listing is None or target.item >= len(listing.notes):
+        return await _expired(update)
+    engine = await _engine(context)
+    hit = await asyncio.to_thread(engine.best_passage, listing.notes[target.item], listing.topic)
+    if hit is None:
+        await _query(update).answer("This article is no longer in the index.")
         return
-    await _show(update, render.render_tags(counts, target.page, TAGS_PER_PAGE), tags_keyboard(target.page, pages))
+    await _show(update, render.render_hit(hit), back_keyboard(target.list_id, target.item // LIST_PER_PAGE))
 
 
 async def noop_pressed(update: Update, context: BotContext) -> None:

@@ -1,8 +1,9 @@
 """Inline keyboards and their callback data.
 
 Telegram allows 64 bytes of callback data, so a button never carries the question: it carries
-a short id of an answer kept in memory (:class:`AnswerStore`) and a page number. Anything the
-bot did not send, or sent before a restart, parses to ``None`` or misses the store.
+a short id of an answer or a list kept in memory (:class:`Shelf`) and a page or item number, or
+a tag's slug. Anything the bot did not send, or sent before a restart, parses to ``None`` or
+misses the shelf.
 """
 
 from __future__ import annotations
@@ -10,23 +11,21 @@ from __future__ import annotations
 import re
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.notes.models import Note
 from bot.search.results import Answer
 
 MAX_CALLBACK_BYTES = 64
 K = TypeVar("K")
 V = TypeVar("V")
 NOOP = "noop"
-
-_ANSWER_PAGE = re.compile(r"p:([A-Za-z0-9_-]{1,16}):(\d{1,3})")
-_TAGS_PAGE = re.compile(r"t:(\d{1,4})")
-_UNWATCH = re.compile(r"w:x:(\d{1,18})")
-_VOTE = re.compile(r"v:([A-Za-z0-9_-]{1,16}):(\d{1,3}):([ud])")
 UP, DOWN = "👍", "👎"
+ITEMS_PER_ROW = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +49,29 @@ class Vote:
 
 
 @dataclass(frozen=True, slots=True)
+class ListPage:
+    """A page of a list of articles (/tag, /source, /latest, filter-only questions)."""
+
+    list_id: str
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """One article of a list, by its number in the whole list."""
+
+    list_id: str
+    item: int
+
+
+@dataclass(frozen=True, slots=True)
+class TagOpen:
+    """A tag's articles, by the tag's slug (see bot.search.catalog)."""
+
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
 class Label:
     """The "n/N" between ◀ and ▶: pressing it does nothing."""
 
@@ -61,7 +83,18 @@ class Unwatch:
     watch_id: int
 
 
-Target = AnswerPage | TagsPage | Vote | Label | Unwatch
+Target = AnswerPage | TagsPage | ListPage | ListItem | TagOpen | Vote | Label | Unwatch
+
+_ID = r"([A-Za-z0-9_-]{1,16})"
+_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Target]], ...] = (
+    (re.compile(rf"p:{_ID}:(\d{{1,3}})"), lambda m: AnswerPage(m[1], int(m[2]))),
+    (re.compile(r"t:(\d{1,4})"), lambda m: TagsPage(int(m[1]))),
+    (re.compile(rf"l:{_ID}:(\d{{1,5}})"), lambda m: ListPage(m[1], int(m[2]))),
+    (re.compile(rf"o:{_ID}:(\d{{1,6}})"), lambda m: ListItem(m[1], int(m[2]))),
+    (re.compile(r"g:([a-z0-9_]{1,60})"), lambda m: TagOpen(m[1])),
+    (re.compile(r"w:x:(\d{1,18})"), lambda m: Unwatch(int(m[1]))),
+    (re.compile(rf"v:{_ID}:(\d{{1,3}}):([ud])"), lambda m: Vote(m[1], int(m[2]), 1 if m[3] == "u" else -1)),
+)
 
 
 def parse_callback(data: str | None) -> Target | None:
@@ -70,28 +103,28 @@ def parse_callback(data: str | None) -> Target | None:
         return None
     if data == NOOP:
         return Label()
-    if match := _ANSWER_PAGE.fullmatch(data):
-        return AnswerPage(match[1], int(match[2]))
-    if match := _TAGS_PAGE.fullmatch(data):
-        return TagsPage(int(match[1]))
-    if match := _UNWATCH.fullmatch(data):
-        return Unwatch(int(match[1]))
-    if match := _VOTE.fullmatch(data):
-        return Vote(match[1], int(match[2]), 1 if match[3] == "u" else -1)
+    for pattern, target in _PATTERNS:
+        if match := pattern.fullmatch(data):
+            return target(match)
     return None
 
 
-def _pager(page: int, pages: int, data_for: str) -> InlineKeyboardMarkup | None:
+def _pager_row(page: int, pages: int, data_for: str) -> list[InlineKeyboardButton]:
     """◀ n/N ▶; ``data_for`` is a format string taking the target page. There is no ◀ on the first
     page and no ▶ on the last: paging does not wrap around."""
     if pages <= 1:
-        return None
+        return []
     row = [InlineKeyboardButton(f"{page + 1}/{pages}", callback_data=NOOP)]
     if page > 0:
         row.insert(0, InlineKeyboardButton("◀", callback_data=data_for.format(page - 1)))
     if page < pages - 1:
         row.append(InlineKeyboardButton("▶", callback_data=data_for.format(page + 1)))
-    return InlineKeyboardMarkup([row])
+    return row
+
+
+def _pager(page: int, pages: int, data_for: str) -> InlineKeyboardMarkup | None:
+    row = _pager_row(page, pages, data_for)
+    return InlineKeyboardMarkup([row]) if row else None
 
 
 def answer_keyboard(
@@ -121,6 +154,25 @@ def watches_keyboard(watches: list[tuple[int, str]]) -> InlineKeyboardMarkup | N
     return InlineKeyboardMarkup(rows)
 
 
+def list_keyboard(list_id: str, page: int, pages: int, items: range) -> InlineKeyboardMarkup | None:
+    """One numbered button per article shown (tapping opens it), then ◀ n/N ▶."""
+    numbers = [InlineKeyboardButton(str(n + 1), callback_data=f"o:{list_id}:{n}") for n in items]
+    rows = [numbers[i : i + ITEMS_PER_ROW] for i in range(0, len(numbers), ITEMS_PER_ROW)]
+    if pager := _pager_row(page, pages, f"l:{list_id}:{{}}"):
+        rows.append(pager)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def back_keyboard(list_id: str, page: int) -> InlineKeyboardMarkup:
+    """Under an article opened from a list: back to the page it was on."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton("◀ Back to the list", callback_data=f"l:{list_id}:{page}")]])
+
+
+def tag_choice_keyboard(choices: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """One button per (label, tag slug): "which of these tags did you mean?"."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"g:{slug}")] for label, slug in choices])
+
+
 class Recent(Generic[K, V]):
     """A mapping that keeps only the ``capacity`` most recently used entries: what the bot
     remembers of its chats lives in memory and must stay bounded however many chats there are."""
@@ -145,14 +197,34 @@ class Recent(Generic[K, V]):
         return len(self._entries)
 
 
-class AnswerStore(Recent[str, Answer]):
-    """Recent answers by short random id, least recently used dropped first.
+class Shelf(Recent[str, V]):
+    """Recent values by short random id, least recently used dropped first.
 
     Random ids (not a counter) so that a button from before a restart can never point at a
-    different, newer answer.
+    different, newer answer or list.
     """
 
-    def put(self, answer: Answer) -> str:
-        answer_id = secrets.token_urlsafe(6)
-        self.remember(answer_id, answer)
-        return answer_id
+    def put(self, value: V) -> str:
+        value_id = secrets.token_urlsafe(6)
+        self.remember(value_id, value)
+        return value_id
+
+
+class AnswerStore(Shelf[Answer]):
+    """The answers whose pages the ◀ ▶ buttons under them turn."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A list of articles as shown: its heading, all its articles (newest first), the topic whose
+    best paragraph an opened article shows ("" for its first), and lines to show above it (how
+    the question's filters were read)."""
+
+    heading: str
+    notes: tuple[Note, ...]
+    topic: str = ""
+    lead: tuple[str, ...] = ()
+
+
+class ListStore(Shelf[Listing]):
+    """The lists whose pages and articles the buttons under them open."""

@@ -13,9 +13,11 @@ from datetime import date
 from html import escape
 
 from bot.chat import text as plain
+from bot.chat.telegram.keyboards import Listing
 from bot.chat.text import around_sentence
-from bot.notes.models import Note, Tag
+from bot.notes.models import Note
 from bot.notes.sentences import sentence_spans
+from bot.search.catalog import TagEntry
 from bot.search.results import Answer, Hit, IndexInfo, Outcome, SourceStats
 from bot.state.feedback import Counts
 from bot.state.watches import WatchStats
@@ -24,6 +26,7 @@ MAX_MESSAGE = 4096
 DESCRIPTION_LIMIT = 512
 SHORT_DESCRIPTION_LIMIT = 120
 ELLIPSIS = "…"
+LINK_LIMIT = 1000  # a longer "link" is not shown as one (and never clipped: a clipped URL is a broken URL)
 NAME_LIMIT = 100  # longer source or tag names are cut, so that one long name never crowds out the reply
 FILTER_SYNTAX = "source:zdnet  tag:ransomware  after:2021-10-01  before:2021-12-31"
 
@@ -152,15 +155,15 @@ def render_answer_page(answer: Answer, page: int) -> str:
 
 def render_reply(answer: Answer, examples: Sequence[str]) -> str | None:
     """The reply to a message that gets no pages of hits (smalltalk, another language, filters
-    alone, nothing found); None when it has hits (see ``render_answer_page``)."""
+    alone that match nothing, nothing found); None when it has hits (see ``render_answer_page``)
+    or is a list of articles (see ``render_list``)."""
     problems = [escape(line) for line in plain.problem_lines(answer)]
     if answer.outcome is Outcome.SMALLTALK:
         return _join_within([*problems, escape(plain.smalltalk_reply(answer.smalltalk or "", examples))])
     if answer.outcome is Outcome.OTHER_LANGUAGE:
         return _join_within([*problems, escape(plain.other_language_reply(answer.language))])
-    if answer.outcome is Outcome.LISTING:
-        listing = render_notes(plain.listing_heading(answer), answer.notes)
-        return "\n\n".join([*problems, listing]) if problems else listing
+    if answer.outcome is Outcome.LISTING and not answer.notes:
+        return _join_within([*problems, escape(plain.listing_heading(answer))])
     if not answer.hits:
         nothing = render_nothing(answer.question, answer.did_you_mean)
         return "\n\n".join([*problems, nothing]) if problems else nothing
@@ -243,16 +246,47 @@ def page_count(items: int, per_page: int) -> int:
     return max(1, -(-items // per_page))
 
 
-def render_tags(counts: Sequence[tuple[Tag, int]], page: int, per_page: int) -> str:
-    """One page of the most used tags with their counts."""
-    pages = page_count(len(counts), per_page)
-    chunk = counts[page * per_page : (page + 1) * per_page]
+def render_tags(entries: Sequence[TagEntry], page: int, per_page: int, link: Callable[[TagEntry], str]) -> str:
+    """One page of the most used tags with their counts; each tag is a link that opens its articles."""
+    pages = page_count(len(entries), per_page)
+    chunk = entries[page * per_page : (page + 1) * per_page]
     if not chunk:
         return "No tags in the index yet."
-    lines = [f"<b>Most used tags</b> (page {page + 1}/{pages})", ""]
-    lines += [f"• {escape(tag.label)} — {count}" for tag, count in chunk]
-    lines += ["", "Articles with a tag: /tag NAME"]
+    lines = [f"<b>Most used tags</b> (page {page + 1}/{pages}) — tap one for its articles", ""]
+    lines += [f"• {_link(link(entry), _clip(entry.name, NAME_LIMIT))} — {entry.count}" for entry in chunk]
+    lines += ["", "Any tag, by part of its name: /tag NAME"]
     return _join_within(lines)
+
+
+def render_list(listing: Listing, page: int, per_page: int) -> str:
+    """One page of a list of articles: the total, then numbered titles linked to the articles,
+    each with its source and date; the numbers are the buttons that open them."""
+    total = len(listing.notes)
+    pages = page_count(total, per_page)
+    first = page * per_page
+    noun = "article" if total == 1 else "articles"
+    heading = f"<b>{escape(_clip(listing.heading, 2 * NAME_LIMIT))}</b> — {total} {noun}"
+    lines = [*(f"<i>{escape(_clip(line, 300))}</i>" for line in listing.lead)]
+    lines += [heading + (f" (page {page + 1}/{pages})" if pages > 1 else ""), ""]
+    for number, note in enumerate(listing.notes[first : first + per_page], start=first + 1):
+        meta = " · ".join(p for p in (_clip(note.source, NAME_LIMIT), format_date(note.date)) if p)
+        lines.append(f"{number}. {_title_link(note)}\n    {escape(meta)}")
+    lines += ["", "Tap a number for the article's best paragraph."]
+    return _join_within(lines)
+
+
+def _title_link(note: Note, limit: int = 200) -> str:
+    """The note's title, linked to the article when its link is a usable web address."""
+    title = _clip(note.title, limit)
+    return _link(note.link, title) if _is_web_link(note.link) else f"<b>{escape(title)}</b>"
+
+
+def _is_web_link(link: str) -> bool:
+    return link.startswith(("http://", "https://")) and len(link) <= LINK_LIMIT and not any(c.isspace() for c in link)
+
+
+def _link(url: str, text: str) -> str:
+    return f'<a href="{escape(url, quote=True)}">{escape(text)}</a>'
 
 
 def render_sources(stats: Sequence[SourceStats]) -> str:
@@ -263,17 +297,6 @@ def render_sources(stats: Sequence[SourceStats]) -> str:
         span = _date_range(s.first, s.last)
         lines.append(f"• <b>{escape(_clip(s.name, NAME_LIMIT))}</b> — {s.notes} notes{f', {span}' if span else ''}")
     lines += ["", "Latest articles of one source: /source NAME"]
-    return _join_within(lines)
-
-
-def render_notes(heading: str, notes: Sequence[Note]) -> str:
-    """A heading (plain text) and a list of articles, each with source, date and link."""
-    lines = [f"<b>{escape(_clip(heading, 2 * NAME_LIMIT))}</b>", ""]
-    for note in notes:
-        meta = " · ".join(p for p in (_clip(note.source, NAME_LIMIT), format_date(note.date)) if p)
-        lines.append(f"• <b>{escape(_clip(note.title, 300))}</b>\n  {escape(meta)}")
-        if note.link:
-            lines.append(f"  {escape(note.link)}")
     return _join_within(lines)
 
 
