@@ -53,3 +53,24 @@ def test_a_long_supporting_sentence_is_cut_at_a_word_end() -> None:
     cut = engine(story).ask(QUESTION).hits[0].supporting[0].text
     assert len(cut) <= MAX_CHARS + 1 and cut.endswith("…")
     assert long_text.startswith(cut[:-1]) and long_text[len(cut) - 1] == " "
+
+
+BOOTKIT = note(
+    "FinSpy malware hijacks Windows Boot Manager with UEFI bootkit",
+    [
+        "The FinSpy spyware now infects Windows computers using a UEFI bootkit, researchers said.",
+        "The vendor sells the tool to governments and law enforcement agencies.",
+        "The UEFI bootkit infects Windows computers by replacing the Windows Boot Manager with a malicious one.",
+    ],
+)
+
+
+def test_a_how_question_gets_the_sentence_that_explains_it_in_the_leads_words() -> None:
+    hit = engine(BOOTKIT).ask("how does the finspy uefi bootkit infect windows computers?").hits[0]
+    shown = [hit.passage, *(s.text for s in hit.supporting)]
+    assert any("by replacing the Windows Boot Manager" in text for text in shown)
+
+
+def test_a_sentence_repeating_the_leads_words_is_not_added_to_a_question_asking_for_a_name() -> None:
+    hit = engine(BOOTKIT).ask("who sells the finspy uefi bootkit?").hits[0]
+    assert all("by replacing" not in s.text for s in hit.supporting)

@@ -2,9 +2,11 @@
 
 The best paragraph often tells the story ("an Ottawa resident was arrested") while the name, the
 count or the date the question asks for sits two paragraphs down. Up to MAX_SENTENCES sentences
-of the story's other paragraphs are shown under it when they hold the question's words that the
-paragraph and the title do not, or a surer thing of the asked kind (``answer_types.py``). Nothing
-is shown when nothing adds.
+of the article's other paragraphs are shown under it when they hold the question's words that the
+paragraph does not (half weight for those the title holds), or a new thing of the asked kind
+(``answer_types.py``), or, for a how/why question, when they are mostly about the question (the
+explanation is told in other words than the lead's). Among those, sentences of the paragraphs
+the article's own passage order ranks higher come first. Nothing is shown when nothing adds.
 
 Linear in the story's text: each sentence is tokenized and graded once, and at most
 MAX_CANDIDATES sentences are read.
@@ -28,12 +30,16 @@ MIN_GAIN = 0.1  # what a sentence must add, as a share of the question's weight
 W_PRIOR = 0.2  # how well the sentence's paragraph answers, by the article's own passage order
 W_TITLED = 0.5  # a question word the title holds but the paragraph does not
 MIN_ABOUT = 0.1  # how much of the question's weight a sentence must hold to be about it
+MIN_EXPLAINS = 0.45  # an explanation sentence holds this share of a how/why question's weight
+W_EXPLAINS = 0.3  # how much of the question an explanation sentence holds
+# Chosen on bench/questions.jsonl; ../shared/eval and bench/heldout_questions.jsonl check them.
 
 
 @dataclass(frozen=True, slots=True)
 class _Sentence:
     text: str
     terms: frozenset[str]
+    about: float  # the share of the question's weight it holds
     kind: float
     prior: float  # its paragraph's score within the article, the best paragraph's being 1
     order: int
@@ -58,7 +64,11 @@ def supporting_sentences(
     sentences = _sentences(story, weights, asked, tokenize, title_terms, frozenset(covered) | title_terms)
     chosen: list[_Sentence] = []
     while len(chosen) < MAX_SENTENCES:
-        scored = [(_gain(s, covered, title_terms, weights, total), s) for s in sentences if s not in chosen]
+        scored = [
+            (_gain(s, covered, title_terms, weights, total, explains=asked is None), s)
+            for s in sentences
+            if s not in chosen
+        ]
         gain, pick = max(scored, key=lambda gs: (gs[0], -gs[1].order), default=(0.0, None))
         if pick is None or gain < MIN_GAIN:
             break
@@ -87,27 +97,36 @@ def _sentences(
                 return out
             sentence = text[lo:hi]
             terms = frozenset(tokenize(sentence))
-            if sum(weights.get(t, 0.0) for t in terms) / total < MIN_ABOUT:
+            about = sum(weights.get(t, 0.0) for t in terms) / total
+            if about < MIN_ABOUT:
                 continue
             kind = grade(asked, sentence, tokenize, title_terms, shown) if asked is not None else 0.0
-            out.append(_Sentence(sentence, terms, kind, prior, len(out)))
+            out.append(_Sentence(sentence, terms, about, kind, prior, len(out)))
     return out
 
 
 def _gain(
-    sentence: _Sentence, covered: set[str], title: frozenset[str], weights: Mapping[str, float], total: float
+    sentence: _Sentence,
+    covered: set[str],
+    title: frozenset[str],
+    weights: Mapping[str, float],
+    total: float,
+    explains: bool,
 ) -> float:
     """The question's words the sentence adds to the paragraph (those only the title holds count
     W_TITLED) and a new thing of the asked kind; then how well its paragraph answers. A sentence
-    that adds neither word nor thing adds nothing."""
+    that adds neither word nor thing adds nothing, unless the question asks for an explanation
+    (``explains``: how, why, what did) and the sentence is mostly about it (MIN_EXPLAINS)."""
     new = sum(
         w * (W_TITLED if t in title else 1.0)
         for t, w in weights.items()
         if t in sentence.terms and t not in covered
     )
-    if not new and not sentence.kind:
+    explaining = explains and sentence.about >= MIN_EXPLAINS
+    if not new and not sentence.kind and not explaining:
         return 0.0
-    return new / total + W_KIND * sentence.kind + W_PRIOR * sentence.prior
+    explanation = W_EXPLAINS * sentence.about if explaining else 0.0
+    return new / total + W_KIND * sentence.kind + W_PRIOR * sentence.prior + explanation
 
 
 def _supporting(sentence: str, weights: Mapping[str, float], tokenize: Tokenizer) -> Supporting:
