@@ -52,6 +52,7 @@ def assert_same_index(got, want) -> None:
     for part in ("offsets", "note", "position"):
         assert np.array_equal(getattr(got.passages, part), getattr(want.passages, part)), part
     assert bytes(got.passages.blob) == bytes(want.passages.blob)
+    assert np.array_equal(got.name_share, want.name_share)  # the names counted from cached notes
     for matrix in ("passage_bm25", "note_bm25"):
         g, w = getattr(got, matrix), getattr(want, matrix)
         assert g.n_docs == w.n_docs
@@ -191,5 +192,5 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_build(seeds, tmp_path,
 def test_the_fingerprint_from_the_cache_stats_is_seeds_fingerprint(seeds, tmp_path):
     (seeds / "nested").mkdir()
     (seeds / "nested" / "Note.MD").write_text(note_text("Upper case suffix", ["Text."], source="X", link="l"), "utf-8")
-    _, _, _, _, stats = BuildCache().load_corpus(seeds)
+    stats = BuildCache().load_corpus(seeds).stats
     assert stats.fingerprint == seeds_fingerprint(seeds)

@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bot.chat.terminal import HISTORY_FILE, chat
 from bot.chat.text import brackets, clean, render_answer, render_hit, render_sources, render_tags
 from bot.search.conversation import Conversation
 from bot.search.evaluation import Verdict
@@ -151,20 +150,22 @@ def _with_seeds_of_index(settings: Settings) -> Settings:
     return settings.model_copy(update={"seeds_dir": recorded})
 
 
-def _library(settings: Settings, *, open_index: bool = True) -> Library:
+def _library(settings: Settings, *, open_index: bool = True, quick: bool = False) -> Library:
+    """The library of ``settings``, opened unless ``open_index`` is False; ``quick`` for the
+    one-shot commands (see ``Library.open``)."""
     library = Library(settings.seeds_dir, settings.index_dir)
     if open_index:
-        _open(library)
+        _open(library, quick=quick)
     return library
 
 
-def _open(library: Library) -> None:
+def _open(library: Library, *, quick: bool) -> None:
     if not library.seeds_dir.is_dir() and not (library.index_dir / CURRENT).exists():
         raise CliError(
             f"no index in {library.index_dir} and no seeds folder {library.seeds_dir} to build one from "
             "(set SEEDS_DIR or --seeds)"
         )
-    library.open()
+    library.open(quick=quick)
 
 
 def _index_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -246,7 +247,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if args.conversation and not from_stdin:
         raise CliError("--conversation reads the turns from standard input: use `ask --conversation -`")
-    engine = _library(settings).engine
+    engine = _library(settings, quick=True).engine
     examples = engine.example_questions(3)
     questions = (line.strip() for line in sys.stdin) if from_stdin else [" ".join(args.question)]
     conversation = Conversation() if args.conversation else None
@@ -326,16 +327,18 @@ def _watch_test(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _tags(args: argparse.Namespace, settings: Settings) -> int:
-    print(render_tags(_library(settings).engine.tag_counts()))
+    print(render_tags(_library(settings, quick=True).engine.tag_counts()))
     return 0
 
 
 def _sources(args: argparse.Namespace, settings: Settings) -> int:
-    print(render_sources(_library(settings).engine.source_stats()))
+    print(render_sources(_library(settings, quick=True).engine.source_stats()))
     return 0
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.chat.terminal import HISTORY_FILE, chat  # here: the one-shot commands start faster without it
+
     return chat(_library(settings), history=HISTORY_FILE)
 
 
@@ -353,6 +356,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         print(f"{missing} Opening the terminal chat on the same engine instead.", file=sys.stderr)
+        from bot.chat.terminal import HISTORY_FILE, chat
+
         return chat(_library(settings), history=HISTORY_FILE)
     from bot.chat.telegram.app import run_bot
 

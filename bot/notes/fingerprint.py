@@ -37,3 +37,30 @@ def seeds_fingerprint(seeds_dir: Path) -> str:
         except OSError:
             continue
     return fingerprint.hexdigest()
+
+
+def folders_changed_since(seeds_dir: Path, since_ns: int) -> bool:
+    """True when any folder of the seeds (symlinked ones too) was modified at or after
+    ``since_ns`` (``time.time_ns()``), or cannot be read.
+
+    Adding, removing or renaming a note changes its folder's modification time, and so does the
+    way most editors and ``git`` save a file (write a new one, rename it over the old). An edit
+    that rewrites a file in place does not: only ``seeds_fingerprint`` sees that. A few dozen
+    stats instead of one per note, for a one-shot command that must start fast.
+    """
+    visited: set[tuple[int, int]] = set()
+    pending = [str(seeds_dir)]
+    while pending:
+        folder = pending.pop()
+        try:
+            st = os.stat(folder)
+            if (st.st_dev, st.st_ino) in visited:
+                continue
+            visited.add((st.st_dev, st.st_ino))
+            if st.st_mtime_ns >= since_ns:
+                return True
+            with os.scandir(folder) as listing:
+                pending += [e.path for e in listing if not e.name.startswith(".") and e.is_dir()]
+        except OSError:
+            return True
+    return False

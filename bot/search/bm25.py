@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
-from scipy import sparse
 
 K1 = 1.5
 B = 0.75
@@ -45,6 +44,7 @@ class BM25Matrix:
         lengths = np.asarray(lengths, dtype=np.int64)
         n_docs = len(lengths)
         if len(flat) and n_terms:
+            from scipy import sparse  # here, not at the top: only a build needs it, and it costs a query's start-up
             # One (term, doc) pair per distinct occurrence, with its count as tf, term-major and
             # documents ascending: scipy's COO -> CSR is a counting sort (linear, in C), and the
             # documents come in order, so summing duplicates needs no sort either. At 1M passages

@@ -21,11 +21,12 @@ import os
 import pickle
 import tempfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 
@@ -36,19 +37,21 @@ from bot.notes.walk import SeedFile, scan_seeds
 from bot.search.analysis import stemmer_version
 from bot.search.changes import content_hash
 from bot.search.index import note_texts
+from bot.search.names import capital_counts
 from bot.search.tokenize import TermIds, Tokenizer, gather
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = "cache"
 CACHE_FILE = "notes.cache"
-_MAGIC = b"incident-bot build cache 2\n"  # 2: content hash per note
+_MAGIC = b"incident-bot build cache 3\n"  # 2: content hash per note; 3: capital counts
 # What decides a note's parse and terms: if any of these sources changes, the cache is dropped.
 _CODE = (
     *sorted((Path(loader.__file__).parent).glob("*.py")),
     Path(__file__).with_name("tokenize.py"),
     Path(__file__).with_name("lexicon.py"),
     Path(__file__).with_name("index.py"),
+    Path(__file__).with_name("names.py"),
 )
 
 
@@ -69,6 +72,18 @@ class _Entry:
     note: Note
     first: int  # the note's first text (its title) in the cache's texts
     hash: str  # changes.content_hash(note)
+    capitals: tuple[tuple[str, int], ...]  # names.capital_counts of its paragraphs
+
+
+class CachedCorpus(NamedTuple):
+    """What ``BuildCache.load_corpus`` hands to ``build_index``, and the cache to save after it."""
+
+    corpus: Corpus
+    tokens: TermIds  # the texts' term ids, in ``note_texts`` order
+    hashes: tuple[str, ...]  # changes.content_hash of each note
+    capitals: Counter[str]  # names.capital_counts of all paragraphs
+    cache: BuildCache
+    stats: BuildStats
 
 
 @dataclass
@@ -96,10 +111,12 @@ class BuildCache:
 
     def load_corpus(
         self, seeds_dir: Path, tokenizer: Tokenizer | None = None, *, workers: int | None = None
-    ) -> tuple[Corpus, TermIds, tuple[str, ...], BuildCache, BuildStats]:
-        """The corpus of ``seeds_dir`` (exactly ``loader.load_corpus``'s), its texts' term ids in
-        ``build_index`` order, its notes' content hashes, and the cache to save for next time."""
+    ) -> CachedCorpus:
+        """The corpus of ``seeds_dir`` (exactly ``loader.load_corpus``'s) with what ``build_index``
+        would compute from it (term ids, content hashes, capital counts), and the cache to save."""
         seeds_dir = Path(seeds_dir)
+        tokenizer = tokenizer or Tokenizer()
+        capitals: Counter[str] = Counter()
         stats = BuildStats()
         files, skipped = scan_seeds(seeds_dir)
         same_seeds = self.seeds_dir == str(seeds_dir.resolve())
@@ -137,27 +154,30 @@ class BuildCache:
                 sources.append((False, len(new_notes)))
                 new_notes.append(result)
                 note, note_hash = result, content_hash(result)
+                note_capitals = tuple(capital_counts(result.paragraphs, tokenizer).items())
             else:
                 entry = self.entries[rel]
                 stats.reused += 1
-                note, note_hash = entry.note, entry.hash
+                note, note_hash, note_capitals = entry.note, entry.hash, entry.capitals
                 sources.append((True, entry.first))
             notes.append(note)
             hashes.append(note_hash)
+            capitals.update(dict(note_capitals))
             if key is not None:
-                new_entries[rel] = _Entry(key[0], key[1], note, -1, note_hash)
+                new_entries[rel] = _Entry(key[0], key[1], note, -1, note_hash, note_capitals)
         corpus = Corpus(notes=tuple(notes), skipped=tuple(skipped))
         stats.fingerprint = fingerprint.hexdigest()
         stats.changed = bool(new_notes) or new_entries.keys() != self.entries.keys() or not same_seeds
 
-        tokens = self._tokens(notes, sources, new_notes, tokenizer or Tokenizer())
+        tokens = self._tokens(notes, sources, new_notes, tokenizer)
         # The next cache holds exactly this corpus: texts in note order, so note n's title is
         # text first[n], and only the terms these texts use.
         n_texts = np.fromiter((len(n.paragraphs) + 2 for n in notes), dtype=np.int64, count=len(notes))
         first = np.concatenate(([0], np.cumsum(n_texts)[:-1])).tolist() if len(notes) else []
         by_note = {id(n): f for n, f in zip(notes, first, strict=True)}
         entries = {
-            rel: _Entry(e.size, e.mtime_ns, e.note, by_note[id(e.note)], e.hash) for rel, e in new_entries.items()
+            rel: _Entry(e.size, e.mtime_ns, e.note, by_note[id(e.note)], e.hash, e.capitals)
+            for rel, e in new_entries.items()
         }
         used = np.zeros(len(tokens.terms), dtype=bool)
         used[tokens.ids] = True
@@ -169,7 +189,7 @@ class BuildCache:
             ids=remap[tokens.ids].astype(np.int32),
             offsets=tokens.offsets,
         )
-        return corpus, tokens, tuple(hashes), nxt, stats
+        return CachedCorpus(corpus, tokens, tuple(hashes), capitals, nxt, stats)
 
     def _tokens(
         self, notes: list[Note], sources: list[tuple[bool, int]], new_notes: list[Note], tokenizer: Tokenizer
@@ -264,7 +284,10 @@ class BuildCache:
 
     def _encode(self) -> bytes:
         # Plain tuples of str/int only: quick to pickle, and nothing but builtins to unpickle.
-        records = [(rel, e.size, e.mtime_ns, _note_tuple(e.note), e.first, e.hash) for rel, e in self.entries.items()]
+        records = [
+            (rel, e.size, e.mtime_ns, _note_tuple(e.note), e.first, e.hash, e.capitals)
+            for rel, e in self.entries.items()
+        ]
         body = {
             "code": code_version(),
             "seeds_dir": self.seeds_dir,
@@ -291,11 +314,11 @@ class BuildCache:
         offsets = np.frombuffer(body["offsets"], dtype=np.int64)
         entries = {}
         tags: dict[tuple[str, str], Tag] = {}
-        for rel, size, mtime_ns, record, first, digest in body["entries"]:
+        for rel, size, mtime_ns, record, first, digest, capitals in body["entries"]:
             note = _note_of(record, tags)
             if first < 0 or first + len(note.paragraphs) + 2 >= len(offsets):
                 raise ValueError(f"bad entry for {rel}")
-            entries[rel] = _Entry(size, mtime_ns, note, first, digest)
+            entries[rel] = _Entry(size, mtime_ns, note, first, digest, tuple(map(tuple, capitals)))
         if len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
             raise ValueError("bad text offsets")
         if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= len(terms)):

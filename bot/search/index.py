@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -11,7 +11,7 @@ import numpy as np
 from bot.notes.models import Corpus, Note, Skipped
 from bot.search.bm25 import BM25Matrix
 from bot.search.changes import hashes_of
-from bot.search.names import name_shares
+from bot.search.names import capital_counts, shares
 from bot.search.tokenize import TermIds, Tokenizer, gather
 
 FORMAT_VERSION = 4  # 2: notes.json by column; 3: name_share; 4: content hash per note, changes
@@ -85,6 +85,7 @@ def build_index(
     progress: Progress | None = None,
     tokens: TermIds | None = None,
     hashes: Sequence[str] | None = None,
+    capitals: Mapping[str, int] | None = None,
 ) -> Index:
     """Tokenise every passage and note and compute both BM25 matrices.
 
@@ -95,7 +96,8 @@ def build_index(
     ``tokens``, when given, are those texts already tokenised (in ``note_texts`` order, e.g. from
     the incremental build cache): its vocabulary may hold terms no text uses, which are dropped,
     so the index is the same as one tokenised here. ``hashes``, when given, are the notes'
-    ``content_hash`` (the build cache keeps them), else they are computed here.
+    ``content_hash`` (the build cache keeps them), else they are computed here; so are
+    ``capitals``, the paragraphs' ``names.capital_counts`` (summed over notes).
     """
     tokenize = tokenizer or Tokenizer()
     notes = corpus.notes
@@ -168,7 +170,7 @@ def build_index(
         passages=PassageTable.from_texts(texts, owner, position),
         passage_bm25=BM25Matrix.from_flat(*passage_tokens, len(vocab)),
         note_bm25=BM25Matrix.from_flat(*note_tokens, len(vocab)),
-        name_share=name_shares(texts, paragraph_counts, vocab, tokenize),
+        name_share=shares(capital_counts(texts, tokenize) if capitals is None else capitals, paragraph_counts, vocab),
         fingerprint=fingerprint,
         seeds_dir=seeds_dir,
         built_at=datetime.now(UTC).replace(microsecond=0),

@@ -19,13 +19,13 @@ import logging
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.notes.fingerprint import seeds_fingerprint
-from bot.notes.loader import SeedsError
+from bot.notes.errors import SeedsError
+from bot.notes.fingerprint import folders_changed_since, seeds_fingerprint
 from bot.search import analysis
 from bot.search.buildlock import RebuildInProgress as RebuildInProgress  # what rebuild() raises, for its callers
 from bot.search.buildlock import build_lock
-from bot.search.cache import BuildCache, BuildStats
 from bot.search.changes import NoteChanges, compare
 from bot.search.engine import Engine
 from bot.search.index import Index, Progress, build_index
@@ -45,10 +45,16 @@ from bot.search.store import (
     write_index,
 )
 
+if TYPE_CHECKING:
+    from bot.search.cache import BuildStats
+
 log = logging.getLogger(__name__)
 
 # How often ``Library.engine`` looks whether another process put a new build in service.
 RELOAD_CHECK_S = 2.0
+# A folder modified up to this long before a build's scan counts as changed since: file times
+# come from a coarser clock than time.time_ns().
+QUICK_MARGIN_NS = 1_000_000_000
 # How long opening an index folder with no usable index waits for another process's build.
 OPEN_WAIT_S = 600.0
 
@@ -112,11 +118,11 @@ class Library:
         finally:
             self._reloading.release()
 
-    def _load(self) -> Engine:
+    def _load(self, *, verify: bool = True) -> Engine:
         """The engine of the build in service, remembering which build that is."""
         target = current_target(self.index_dir) if (self.index_dir / CURRENT).is_symlink() else None
         build = self.index_dir / target if target else current_build(self.index_dir)
-        engine = Engine(load_build(build, verify=True))
+        engine = Engine(load_build(build, verify=verify))
         self._serving, self._checked = target, time.monotonic()
         self._note_files(build)
         return engine
@@ -155,38 +161,56 @@ class Library:
     def rebuilding(self) -> bool:
         return self._building.locked()
 
-    def open(self) -> Engine:
-        """Load the index, building it from the seeds first if it is missing, stale or broken."""
+    def open(self, *, quick: bool = False) -> Engine:
+        """Load the index, building it from the seeds first if it is missing, stale or broken.
+
+        ``quick`` is for one-shot commands (``ask``, ``tags``, ``sources``), which must start fast:
+        staleness is told from the seed folders' modification times (``is_stale(quick=True)``),
+        and the build's checksums are not read (about 60 ms on the full corpus; a long-running
+        bot checks them when it puts a build in service, as ``index build`` does)."""
         try:
-            if self.is_stale():
+            if self.is_stale(quick=quick):
                 log.info("index in %s is out of date with %s: rebuilding", self.index_dir, self.seeds_dir)
                 try:
                     self.rebuild()
                 except BuildFailed as exc:
                     # The last good index beats none: serve it and say why it is not fresh.
-                    self._engine = self._load()
+                    self._engine = self._load(verify=not quick)
                     log.warning("rebuild failed (%s): serving the previous index from %s", exc, self.index_dir)
                 except RebuildInProgress as exc:
                     # Another process is building it: serve this one, its build is loaded when in service.
-                    self._engine = self._load()
+                    self._engine = self._load(verify=not quick)
                     log.info("%s: serving the index in service until that build is done", exc)
             else:
-                self._engine = self._load()
+                self._engine = self._load(verify=not quick)
         except (IndexMissing, IndexCorrupt) as exc:
             log.warning("%s: building it from %s", exc, self.seeds_dir)
             self.rebuild(wait=OPEN_WAIT_S)
         return self.engine
 
-    def is_stale(self) -> bool:
+    def is_stale(self, *, quick: bool = False) -> bool:
         """True when the seeds changed since the index in ``index_dir`` was built from them, or
         it was built with another analysis (BM25 parameters, title weight, tokenizer, stemmer:
-        ``bot.search.analysis``), which is logged with what differs."""
+        ``bot.search.analysis``), which is logged with what differs.
+
+        The seeds are compared by ``seeds_fingerprint`` (a stat of every note). With ``quick``, an
+        index is taken as fresh without that when no seed folder was modified since a second
+        before its build scanned them (``folders_changed_since``): notes added, removed, renamed
+        or saved by writing a new file are seen, a file rewritten in place is not (the next
+        ``index build --if-stale``, a bot start or its refresh sees it)."""
         manifest = read_manifest(self.index_dir)
         why = analysis.difference(manifest.get("analysis"))
         if why:
             log.warning("index in %s was built with another analysis (%s): it is stale", self.index_dir, why)
             return True
-        return self.seeds_dir.is_dir() and manifest["fingerprint"] != seeds_fingerprint(self.seeds_dir)
+        if not self.seeds_dir.is_dir():
+            return False
+        scanned = manifest.get("seeds_scanned_ns")
+        if quick and isinstance(scanned, int) and scanned and not folders_changed_since(
+            self.seeds_dir, scanned - QUICK_MARGIN_NS
+        ):
+            return False
+        return bool(manifest["fingerprint"] != seeds_fingerprint(self.seeds_dir))
 
     def rebuild(self, progress: Progress | None = None, *, wait: float = 0.0) -> BuildReport:
         """Build from the seeds, write it atomically and put it in service. Blocks: run it in a
@@ -219,11 +243,11 @@ class Library:
         finally:
             self._building.release()
 
-    def _write(self, index: Index, changes: NoteChanges) -> Path:
+    def _write(self, index: Index, changes: NoteChanges, scanned_ns: int) -> Path:
         """Write and swap in ``index``; when the disk is full, drop every build but the one in
         service and try once more (saying so in the log)."""
         try:
-            return write_index(index, self.index_dir, changes)
+            return write_index(index, self.index_dir, changes, scanned_ns=scanned_ns)
         except OSError as exc:
             if exc.errno != errno.ENOSPC:
                 raise
@@ -234,10 +258,12 @@ class Library:
                 "no space left in %s: removed %d builds but the one in service (%.1f MB) and trying again",
                 self.index_dir, removed, freed / 1e6,
             )
-            return write_index(index, self.index_dir, changes)
+            return write_index(index, self.index_dir, changes, scanned_ns=scanned_ns)
 
     def _build(self, progress: Progress | None, started: float) -> BuildReport:
         """The build itself, under the build lock: nothing else writes to the index folder now."""
+        from bot.search.cache import BuildCache  # with the notes parsers: not needed to serve an index
+
         removed, freed = make_room(self.index_dir)
         cache_removed, cache_freed = BuildCache.clear_leftovers(self.index_dir)
         if removed or cache_removed:
@@ -245,7 +271,8 @@ class Library:
                 "cleared %s: %d old builds and leftovers of killed builds (%.1f MB)",
                 self.index_dir, removed + cache_removed, (freed + cache_freed) / 1e6,
             )
-        corpus, tokens, hashes, cache, stats = BuildCache.open(self.index_dir).load_corpus(self.seeds_dir)
+        scanned_ns = time.time_ns()
+        corpus, tokens, hashes, capitals, cache, stats = BuildCache.open(self.index_dir).load_corpus(self.seeds_dir)
         fingerprint = stats.fingerprint  # == seeds_fingerprint(seeds_dir), from the same stats
         log.info("build: %d note files reused from the cache, %d parsed", stats.reused, stats.parsed)
         self.last_build = stats
@@ -258,6 +285,7 @@ class Library:
             progress=progress,
             tokens=tokens,
             hashes=hashes,
+            capitals=capitals,
         )
         previous = served_hashes(self.index_dir)
         changes = compare(
@@ -269,7 +297,7 @@ class Library:
         if stats.changed:
             saver.start()
         try:
-            build = self._write(index, changes)
+            build = self._write(index, changes, scanned_ns)
             engine = Engine(load_build(build))
         finally:
             if saver.is_alive():

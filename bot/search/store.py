@@ -44,8 +44,13 @@ class IndexCorrupt(Exception):
     """The index on disk cannot be used (truncated, foreign, or from another format version)."""
 
 
-def write_index(index: Index, index_dir: Path, changes: NoteChanges | None = None) -> Path:
+def write_index(
+    index: Index, index_dir: Path, changes: NoteChanges | None = None, *, scanned_ns: int = 0
+) -> Path:
     """Write ``index`` beside the one in service, then swap it in. Returns the build folder.
+
+    ``scanned_ns`` (``time.time_ns()`` before the seeds were scanned for it) lets a one-shot
+    command tell cheaply whether a seeds folder changed since (``Library.open(quick=True)``).
 
     ``changes`` (what this build changed since the one it replaces) are kept in its manifest,
     so ``index info`` and a process that did not build it can read them."""
@@ -55,6 +60,7 @@ def write_index(index: Index, index_dir: Path, changes: NoteChanges | None = Non
     try:
         files = _write_files(index, tmp)
         manifest = _manifest(index, files, {name: _sha256(tmp / name) for name in files}, changes)
+        manifest["seeds_scanned_ns"] = scanned_ns
         _write_synced(tmp / MANIFEST, json.dumps(manifest, indent=1).encode())
         # The temporary folder's unique suffix keeps two builds of one second apart: reusing a
         # name would delete the build in service before the new one is in place.
