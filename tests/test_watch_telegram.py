@@ -355,3 +355,19 @@ def test_the_real_process_refreshes_on_its_own_and_tells_the_watching_chat(tmp_p
     assert sent_to(api, BOB, mark) == []
     assert log.count("Refresh: ") == 1 and "apscheduler" not in log
     assert api.errors() == [] and not any("went wrong" in c["text"] for c in api.sent())
+
+
+def test_without_a_writable_watch_file_watch_says_so_and_the_index_still_refreshes(api, root) -> None:
+    (root / "index" / FILE).mkdir(parents=True)  # a folder where the file should be
+
+    async def run() -> None:
+        async with running(api, root) as bot:
+            assert "cannot keep watches right now" in (await bot.say(ALICE, "/watch Fortinet VPN"))["text"]
+            assert "cannot keep watches right now" in (await bot.say(ALICE, "/watches"))["text"]
+            since = time.time()
+            add_fortinet_note(root)
+            await bot.refreshed("rebuilt", since)
+            assert "Fortinet" in (await bot.say(ALICE, "Fortinet VPN passwords leak"))["text"]
+
+    scenario(run())
+    assert api.errors() == []

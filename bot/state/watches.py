@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.state.sqlite import connect, ensure_schema, transaction
+from bot.state.sqlite import StateError, connect, ensure_schema, transaction
 
 FILE = "watches.sqlite3"
 SCHEMA_VERSION = 1
@@ -109,7 +109,11 @@ class WatchStore:
         self.path = Path(path)
         self._db = connect(self.path)
         self._lock = threading.Lock()
-        ensure_schema(self._db, SCHEMA_VERSION, _SCHEMA)
+        try:
+            ensure_schema(self._db, SCHEMA_VERSION, _SCHEMA)
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise StateError(f"cannot use {self.path}: {exc}") from exc
 
     def close(self) -> None:
         with self._lock:

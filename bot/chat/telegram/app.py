@@ -75,7 +75,7 @@ def build_application(settings: Settings, library: Library) -> LoggingApplicatio
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     access = Access(admins=settings.admin_ids, users=settings.allowed_user_ids, chats=settings.allowed_chat_ids)
-    watcher = Watcher(library, WatchStore(settings.state_dir / WATCHES_FILE), WatchRules.of(settings))
+    watcher = Watcher(library, _watch_store(settings), WatchRules.of(settings))
     holder: list[BotApplication] = []
 
     def beat() -> None:
@@ -123,6 +123,16 @@ def _feedback_store(settings: Settings) -> FeedbackStore | None:
         return FeedbackStore.in_folder(settings.state_dir)
     except StateError as error:
         logger.warning("Votes are not kept and no 👍 / 👎 buttons are shown: %s", error)
+        return None
+
+
+def _watch_store(settings: Settings) -> WatchStore | None:
+    """The watches file in DATA_DIR (or INDEX_DIR); None when it cannot be opened: the bot still
+    answers and refreshes its index, and /watch says why it cannot keep watches."""
+    try:
+        return WatchStore(settings.state_dir / WATCHES_FILE)
+    except StateError as error:
+        logger.warning("Watches are not kept (/watch says so): %s", error)
         return None
 
 

@@ -302,7 +302,8 @@ async def reindex_command(update: Update, context: BotContext) -> None:
 
 async def stats_command(update: Update, context: BotContext) -> None:
     engine = await _engine(context)
-    watches = await asyncio.to_thread(context.bot_data.watcher.store.stats)
+    watch_store = context.bot_data.watcher.store
+    watches = await asyncio.to_thread(watch_store.stats) if watch_store is not None else None
     store = context.bot_data.feedback
     votes = await asyncio.to_thread(store.counts) if store is not None else None
     await _reply(update, render.render_stats(engine.info, context.bot_data.library.rebuilding, watches, votes))

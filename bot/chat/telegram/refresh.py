@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -64,12 +64,12 @@ class Watcher:
     """The watches of one bot (their store and limits) and the refresh that feeds them: one
     refresh at a time, rebuilding when the seeds changed, then queueing and delivering."""
 
-    def __init__(self, library: Library, store: WatchStore, rules: WatchRules) -> None:
+    def __init__(self, library: Library, store: WatchStore | None, rules: WatchRules) -> None:
         self.library = library
-        self.store = store
+        self.store = store  # None: the state folder cannot be written; the index still refreshes
         self.rules = rules
         self.status = RefreshStatus()
-        self.paused_chats = {w.chat_id for w in store.all() if w.paused}
+        self.paused_chats = {w.chat_id for w in store.all() if w.paused} if store is not None else set()
         self._running = asyncio.Lock()
         self._keys: tuple[Engine, dict[str, int]] | None = None
 
@@ -120,8 +120,10 @@ class Watcher:
 
     async def _after_build(self, bot: Bot) -> tuple[Queued | None, int]:
         engine = await asyncio.to_thread(lambda: self.library.engine)
+        if self.store is None:
+            return None, 0
         queued = await asyncio.to_thread(queue_matches, self.store, engine, self.library.index_dir)
-        return queued, await self.deliver(bot, engine)
+        return queued, await self.deliver(bot, engine, self.store)
 
     def _stale(self) -> bool:
         try:
@@ -134,53 +136,60 @@ class Watcher:
 
     # ------------------------------------------------------------------ delivery
 
-    async def deliver(self, bot: Bot, engine: Engine) -> int:
+    async def deliver(self, bot: Bot, engine: Engine, store: WatchStore) -> int:
         """Send every chat what its watches matched, the chats concurrently; returns how many
         messages went out."""
-        batches = await asyncio.to_thread(self.store.claim, self.rules.per_refresh)
+        batches = await asyncio.to_thread(store.claim, self.rules.per_refresh)
         if not batches:
             return 0
         keys = await asyncio.to_thread(self._note_numbers, engine)
-        sent = await asyncio.gather(*(self._send_chat(bot, engine, keys, batch) for batch in batches))
+        sent = await asyncio.gather(*(self._send_chat(bot, store, engine, keys, batch) for batch in batches))
         return sum(sent)
 
-    async def _send_chat(self, bot: Bot, engine: Engine, keys: Mapping[str, int], batch: ChatBatch) -> int:
+    async def _send_chat(
+        self, bot: Bot, store: WatchStore, engine: Engine, keys: Mapping[str, int], batch: ChatBatch
+    ) -> int:
         sent = 0
         for i, notice in enumerate(batch.notices):
             hit = await asyncio.to_thread(_best_hit, engine, keys, notice)
             if hit is None:
                 continue  # the note is gone, or an edit made it stop matching
-            unsent = [r for n in batch.notices[i:] for r in n.rows] + list(batch.summed_rows)
-            if not await self._send(bot, batch.chat_id, render.render_watch_notice(hit, notice.queries), unsent):
+            later = [r for n in batch.notices[i + 1 :] for r in n.rows] + list(batch.summed_rows)
+            html = render.render_watch_notice(hit, notice.queries)
+            if not await self._send(bot, store, batch.chat_id, html, notice.rows, later):
                 return sent
             sent += 1
         summary = render.render_watch_summary(batch.summed) if batch.summed else None
-        if summary and await self._send(bot, batch.chat_id, summary, batch.summed_rows):
+        if summary and await self._send(bot, store, batch.chat_id, summary, batch.summed_rows, ()):
             sent += 1
         return sent
 
-    async def _send(self, bot: Bot, chat_id: int, html: str, unsent: list[int] | tuple[int, ...]) -> bool:
-        """Send one message; on failure put ``unsent`` back in the queue (and pause a chat that
-        blocked the bot or is gone) and return False."""
+    async def _send(
+        self, bot: Bot, store: WatchStore, chat_id: int, html: str, mine: Sequence[int], later: Sequence[int]
+    ) -> bool:
+        """Send one message (for the notification rows ``mine``); on failure put it and the
+        chat's ``later`` rows back in the queue (and pause a chat that blocked the bot or is gone),
+        and return False. A message Telegram refuses as such is dropped, not tried again."""
+        unsent = [*mine, *later]
         try:
             await bot.send_message(chat_id, html, parse_mode=ParseMode.HTML)
             return True
         except Forbidden as error:
-            await self._pause(chat_id, unsent, str(error))
+            await self._pause(store, chat_id, unsent, str(error))
         except BadRequest as error:
             if any(reason in str(error).lower() for reason in GONE):
-                await self._pause(chat_id, unsent, str(error))
-            else:
-                await asyncio.to_thread(self.store.release, unsent)
-                logger.error("Watch notification to chat %s refused: %s", chat_id, error)
+                await self._pause(store, chat_id, unsent, str(error))
+            else:  # this message would be refused again: dropped, the rest go at the next refresh
+                await asyncio.to_thread(store.release, later)
+                logger.error("Watch notification to chat %s refused, dropped: %s", chat_id, error)
         except TelegramError as error:  # network trouble past the rate limiter's retries: next refresh
-            await asyncio.to_thread(self.store.release, unsent)
+            await asyncio.to_thread(store.release, unsent)
             logger.warning("Watch notification to chat %s failed, kept for the next refresh: %s", chat_id, error)
         return False
 
-    async def _pause(self, chat_id: int, unsent: list[int] | tuple[int, ...], why: str) -> None:
-        await asyncio.to_thread(self.store.release, unsent)
-        paused = await asyncio.to_thread(self.store.pause_chat, chat_id)
+    async def _pause(self, store: WatchStore, chat_id: int, unsent: Sequence[int], why: str) -> None:
+        await asyncio.to_thread(store.release, unsent)
+        paused = await asyncio.to_thread(store.pause_chat, chat_id)
         self.paused_chats.add(chat_id)
         logger.info(
             "Chat %s cannot be sent to (%s): its %d watches are paused until it writes again", chat_id, why, paused
@@ -188,7 +197,7 @@ class Watcher:
 
     async def resume(self, chat_id: int) -> int:
         """The chat talks to the bot again: its paused watches work again. Returns how many."""
-        if chat_id not in self.paused_chats:
+        if chat_id not in self.paused_chats or self.store is None:
             return 0
         self.paused_chats.discard(chat_id)
         resumed = await asyncio.to_thread(self.store.resume_chat, chat_id)

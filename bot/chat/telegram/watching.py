@@ -20,7 +20,7 @@ from bot.chat.telegram.handlers import _query, _reply  # the handlers' own acces
 from bot.chat.telegram.keyboards import Unwatch, parse_callback, watches_keyboard
 from bot.search.query import parse_query
 from bot.search.watching import Breadth, is_watchable, matches, too_broad
-from bot.state.watches import Watch, WatchLimit
+from bot.state.watches import Watch, WatchLimit, WatchStore
 
 ECHO = 80
 LABEL = 40
@@ -33,6 +33,17 @@ def _text(context: BotContext) -> str:
 
 def _echo(text: str, limit: int = ECHO) -> str:
     return escape(render.snippet(text, limit))
+
+
+UNAVAILABLE = "Sorry, I cannot keep watches right now: my state folder cannot be written (the log says why)."
+
+
+async def _store(update: Update, context: BotContext) -> WatchStore | None:
+    """The watch store, or None after telling the user that watches are not available."""
+    store = context.bot_data.watcher.store
+    if store is None:
+        await _reply(update, UNAVAILABLE)
+    return store
 
 
 def _chat_id(update: Update) -> int:
@@ -54,6 +65,9 @@ async def watch_command(update: Update, context: BotContext) -> None:
     rules = watcher.rules
     chat_id = _chat_id(update)
     text = _text(context)
+    store = await _store(update, context)
+    if store is None:
+        return
     if not text:
         await _reply(
             update,
@@ -90,7 +104,7 @@ async def watch_command(update: Update, context: BotContext) -> None:
         )
         return
     try:
-        watch, new = await asyncio.to_thread(watcher.store.add, chat_id, text, rules.max_per_chat)
+        watch, new = await asyncio.to_thread(store.add, chat_id, text, rules.max_per_chat)
     except WatchLimit:
         await _reply(
             update,
@@ -130,19 +144,23 @@ def _keyboard(watches: list[Watch]) -> InlineKeyboardMarkup | None:
 
 async def watches_command(update: Update, context: BotContext) -> None:
     """The chat's watches, each with a ✕ button that removes it."""
-    watcher = context.bot_data.watcher
     chat_id = _chat_id(update)
-    await watcher.resume(chat_id)
-    watches = await asyncio.to_thread(watcher.store.of_chat, chat_id)
+    store = await _store(update, context)
+    if store is None:
+        return
+    await context.bot_data.watcher.resume(chat_id)
+    watches = await asyncio.to_thread(store.of_chat, chat_id)
     await _reply(update, _listing(watches), _keyboard(watches))
 
 
 async def unwatch_command(update: Update, context: BotContext) -> None:
     """``/unwatch 2`` (its number in /watches) or ``/unwatch TERMS``; alone, the list to press ✕ in."""
-    watcher = context.bot_data.watcher
     chat_id = _chat_id(update)
     text = _text(context)
-    watches = await asyncio.to_thread(watcher.store.of_chat, chat_id)
+    store = await _store(update, context)
+    if store is None:
+        return
+    watches = await asyncio.to_thread(store.of_chat, chat_id)
     if not text:
         await _reply(update, _listing(watches), _keyboard(watches))
         return
@@ -154,7 +172,7 @@ async def unwatch_command(update: Update, context: BotContext) -> None:
     if target is None:
         await _reply(update, f"This chat has no watch <i>{_echo(text)}</i>. /watches lists them.")
         return
-    await asyncio.to_thread(watcher.store.remove, chat_id, target.id)
+    await asyncio.to_thread(store.remove, chat_id, target.id)
     await _reply(update, f"Stopped watching <i>{_echo(target.query)}</i>.")
 
 
@@ -163,12 +181,15 @@ async def unwatch_pressed(update: Update, context: BotContext) -> None:
     query = _query(update)
     target = parse_callback(query.data)
     assert isinstance(target, Unwatch)
-    watcher = context.bot_data.watcher
+    store = context.bot_data.watcher.store
+    if store is None:
+        await query.answer(render.snippet(UNAVAILABLE, 190))
+        return
     chat_id = _chat_id(update)
-    removed = await asyncio.to_thread(watcher.store.remove, chat_id, target.watch_id)
+    removed = await asyncio.to_thread(store.remove, chat_id, target.watch_id)
     if removed is None:
         await query.answer("Already removed.")
         return
     await query.answer(f"Stopped watching {render.snippet(removed.query, 150)}")
-    watches = await asyncio.to_thread(watcher.store.of_chat, chat_id)
+    watches = await asyncio.to_thread(store.of_chat, chat_id)
     await query.edit_message_text(_listing(watches), parse_mode=ParseMode.HTML, reply_markup=_keyboard(watches))
