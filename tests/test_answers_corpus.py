@@ -27,6 +27,22 @@ def test_the_line_question_finds_the_line_article_first(corpus_engine):
     assert hits[0].note.link == LINE_LINK
 
 
+def test_the_line_question_answers_with_the_politicians_paragraph(corpus_engine):
+    first = corpus_engine.ask("who was affected in the Taiwan LINE hack?").hits[0]
+    assert first.passage.startswith("The LINE accounts of more than 100 Taiwanese politicians")
+
+
+def test_the_first_reply_shows_the_count_a_how_many_question_asks_for(corpus_engine):
+    first = corpus_engine.ask("how many revil members did russia detain?").hits[0]
+    assert "14" in first.shown
+
+
+def test_no_passage_of_the_corpus_is_a_zdnet_see_line_or_a_promotion(corpus_index):
+    index, _ = corpus_index
+    texts = [index.passages.text(i) for i in range(len(index.passages))]
+    assert not [t for t in texts if t.startswith(("SEE:", "SEE: ", "Also:", "Check out our free", "Register NOW"))]
+
+
 def test_every_news_note_is_indexed_except_the_empty_or_image_only_ones(corpus_index):
     index, _ = corpus_index
     assert len(index.notes) + len(index.skipped) == 4490

@@ -20,6 +20,7 @@ from bot.notes.markdown_text import paragraphs
         "Have a tip? Get in touch securely via WhatsApp | Signal at +447713 025 499",
         "Check out our free upcoming live and on-demand webinar events – unique, dynamic discussions.",
         "Register NOW for the LIVE event!",
+        "Register NOWfor the LIVE event!",
         "Sign up for my weekly newsletter to get practical tips.",
         "We use cookies to improve your experience.",
     ],

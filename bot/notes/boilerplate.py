@@ -16,12 +16,12 @@ _OPENING = re.compile(
     r"""
     (?:see|also|see\ also|read\ more|read\ also|related|more\ on\ cybersecurity)\s*:   # ZDNet, Bleeping link lines
     | more\ on\ cybersecurity\s*$
-    | read\ more\b
+    | read\ more
     | have\ a\ tip\?
     | check\ out\ our\ free
     | enjoy\ additional\ insights\ from\ threatpost
     | worried\ about\ where\ the\ next\ attack
-    | register\ now\b
+    | register\ now
     | we\ want\ to\ know\ what\ your\ biggest
     | join\ threatpost\b
     | download\ the\ podcast | listen\ to\ the\ full\ podcast | also,\ check\ out\ our\ podcast
