@@ -158,8 +158,19 @@ def test_piped_output_is_not_wrapped(library):
 
 def test_tag_lists_the_articles_with_that_tag_newest_first(library):
     _, replies = talk(library, "/tag ransomware")
-    assert replies[0].splitlines()[0] == "Tagged ransomware, newest first"
+    assert replies[0].splitlines()[0] == "Tagged ransomware: 2 articles, newest first"
     assert PIPELINE_LINK in replies[0] and LINE_LINK not in replies[0]
+
+
+@pytest.mark.parametrize("name", ["RANSOMWARE", "ransomw"], ids=["case", "prefix"])
+def test_tag_finds_a_tag_by_case_or_prefix(library, name):
+    _, replies = talk(library, f"/tag {name}")
+    assert replies[0].startswith("Tagged ransomware: 2 articles") and PIPELINE_LINK in replies[0]
+
+
+def test_a_misspelt_tag_offers_the_tags_it_may_mean(library):
+    _, replies = talk(library, "/tag ransomwre")
+    assert replies[0] == "Which tag do you mean? ransomware (2)"
 
 
 def test_source_lists_the_latest_articles_of_that_source(library):

@@ -111,12 +111,18 @@ def _converse(library: Library, stdin: TextIO, stdout: TextIO, interactive: bool
 
 
 def _listing(engine: Engine, command: str, name: str) -> str:
-    """/tag NAME and /source NAME: the newest articles, as Telegram lists them."""
+    """/tag NAME and /source NAME: the newest articles, as Telegram lists them; a tag is found as
+    Telegram finds it (any case, with or without its kind, by prefix or a close spelling)."""
     kind, example = ("tag", "ransomware") if command == "/tag" else ("source", "zdnet")
     if not name:
         return f"Which {kind}? For example {command} {example}. /{kind}s lists them."
     if kind == "tag":
-        notes, heading = engine.notes_with_tag(name, LIST_LIMIT), f"Tagged {name}, newest first"
+        match = engine.tags.find(name)
+        if match.tag is None and match.candidates:
+            choices = ", ".join(f"{entry.name} ({entry.count})" for entry in match.candidates)
+            return clean(f"Which tag do you mean? {choices}")
+        notes = engine.notes_tagged(match.tag, LIST_LIMIT) if match.tag else []
+        heading = f"Tagged {match.tag.name}: {match.tag.count} articles, newest first" if match.tag else ""
     else:
         notes = engine.notes_from_source(name, LIST_LIMIT)
         heading = f"Latest from {notes[0].source}" if notes else ""
