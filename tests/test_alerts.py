@@ -9,7 +9,7 @@ import pytest
 from bot.chat.alerts import queue_matches
 from bot.search.library import Library
 from bot.state.watches import WatchStore
-from seed_notes import add_solarwinds_note
+from seed_notes import add_solarwinds_note, note_text
 
 CHAT, OTHER = 10, 20
 SOLARWINDS_LINK = "https://therecord.media/solarwinds-doj/"
@@ -77,3 +77,21 @@ def test_a_build_by_another_process_is_handled_once_the_bot_serves_it(library: L
     assert queue_matches(store, library.engine, library.index_dir) is None  # not in service here yet
     library.reload_if_changed()
     assert queue_matches(store, library.engine, library.index_dir).queued == 1
+
+
+def test_two_builds_in_a_row_between_two_refreshes_are_both_handled(library: Library, store: WatchStore) -> None:
+    store.add(CHAT, "SolarWinds attorneys", limit=5)
+    store.add(OTHER, "Fortinet VPN", limit=5)
+    queue_matches(store, library.engine, library.index_dir)
+    add_solarwinds_note(library.seeds_dir)
+    Library(library.seeds_dir, library.index_dir).rebuild()  # cron, twice before the bot looks
+    (library.seeds_dir / "therecord" / "Fortinet.md").write_text(
+        note_text("Fortinet VPN passwords leaked", ["Passwords of 87,000 Fortinet VPN devices leaked."],
+                  source="The Record", link="https://therecord.media/fortinet/"),
+        "utf-8",
+    )
+    Library(library.seeds_dir, library.index_dir).rebuild()
+    library.reload_if_changed()
+    done = queue_matches(store, library.engine, library.index_dir)
+    assert done is not None and done.fresh == 2 and done.queued == 2
+    assert {b.chat_id for b in store.claim(per_chat=3)} == {CHAT, OTHER}

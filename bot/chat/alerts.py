@@ -13,9 +13,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.search.engine import Engine
-from bot.search.store import IndexCorrupt, IndexMissing, current_target, last_changes, read_manifest
+from bot.search.store import (
+    BUILDS,
+    IndexCorrupt,
+    IndexMissing,
+    current_target,
+    last_changes,
+    read_manifest,
+    read_manifest_of,
+)
 from bot.search.watching import matches
 from bot.settings import Settings
 from bot.state.watches import WatchStore
@@ -56,24 +65,46 @@ def queue_matches(store: WatchStore, engine: Engine, index_dir: Path) -> Queued 
     nothing to do, or when the build on disk is not (or no longer) the one ``engine`` serves:
     the next call handles it."""
     try:
-        build = current_target(index_dir)
+        target = current_target(index_dir)
         manifest = read_manifest(index_dir)
-        if current_target(index_dir) != build:
+        if current_target(index_dir) != target:
             return None  # swapped meanwhile
     except (OSError, IndexMissing, IndexCorrupt):
         return None
     if manifest["built_at"] != engine.index.built_at.isoformat() or manifest["fingerprint"] != engine.index.fingerprint:
         return None  # another process's build, not loaded yet
+    build = Path(target).name
     if store.handled(build):
         return None
-    changes = last_changes(manifest)
-    paths = changes.get("paths") if changes is not None and changes.get("replaced") is not None else None
-    fresh = {*paths["added"], *paths["changed"]} if isinstance(paths, dict) else set()
+    builds, fresh = _unhandled(store, index_dir, build, manifest)
     numbers = {i for i, note in enumerate(engine.index.notes) if note.path in fresh}
     rows = []
     if numbers:
         for watch in store.active():
             for match in matches(engine, watch.query, among=numbers):
                 rows.append((watch.id, match.key, match.digest, watch.chat_id))
-    queued = store.record(build, rows)
+    queued = store.record(builds, rows)
     return Queued(build, len(numbers), queued)
+
+
+def _unhandled(store: WatchStore, index_dir: Path, build: str, manifest: dict[str, Any]) -> tuple[list[str], set[str]]:
+    """The builds not handled yet, newest first, back from ``build`` along what each replaced,
+    and the paths of the notes they added or changed. Two builds in a row (by another process)
+    between two refreshes are handled together; a build that replaced none announces nothing."""
+    builds, fresh = [build], set[str]()
+    while True:
+        changes = last_changes(manifest)
+        if changes is None or changes.get("replaced") is None:
+            return builds, fresh
+        paths = changes.get("paths")
+        if isinstance(paths, dict):
+            fresh.update(paths["added"], paths["changed"])
+        previous = Path(str(changes["replaced"])).name  # "builds/<name>"
+        if previous in builds or store.handled(previous):
+            return builds, fresh
+        try:
+            manifest = read_manifest_of(index_dir / BUILDS / previous)
+        except IndexCorrupt:
+            log.warning("build %s was replaced before its new notes were matched against the watches", previous)
+            return builds, fresh
+        builds.append(previous)

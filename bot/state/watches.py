@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,13 +193,14 @@ class WatchStore:
         with self._lock:
             return self._db.execute("SELECT 1 FROM builds WHERE build = ?", (build,)).fetchone() is not None
 
-    def record(self, build: str, matches: Iterable[tuple[int, str, str, int]]) -> int:
-        """Queue ``(watch_id, note_key, digest, chat_id)`` matches of ``build`` and mark the build
-        handled, in one transaction. A note already queued or sent for a watch is not queued
-        again; a build already handled adds nothing. Returns how many were queued."""
+    def record(self, builds: Sequence[str], matches: Iterable[tuple[int, str, str, int]]) -> int:
+        """Queue ``(watch_id, note_key, digest, chat_id)`` matches of ``builds`` (the newest
+        first) and mark them handled, in one transaction. A note already queued or sent for a
+        watch is not queued again; when the newest build is already handled nothing is added.
+        Returns how many were queued."""
         now = time.time()
         with self._lock, transaction(self._db) as db:
-            if db.execute("SELECT 1 FROM builds WHERE build = ?", (build,)).fetchone() is not None:
+            if db.execute("SELECT 1 FROM builds WHERE build = ?", (builds[0],)).fetchone() is not None:
                 return 0
             before = db.total_changes
             db.executemany(
@@ -208,7 +209,10 @@ class WatchStore:
                 ((w, key, digest, chat, now, w) for w, key, digest, chat in matches),
             )
             queued = db.total_changes - before
-            db.execute("INSERT INTO builds (build, handled_at, queued) VALUES (?, ?, ?)", (build, now, queued))
+            db.executemany(
+                "INSERT OR IGNORE INTO builds (build, handled_at, queued) VALUES (?, ?, ?)",
+                ((build, now, queued if i == 0 else 0) for i, build in enumerate(builds)),
+            )
             return queued
 
     def claim(self, per_chat: int) -> list[ChatBatch]:
