@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.notes.errors import NoteRejected
+from bot.notes.frontmatter_notes import parse_frontmatter_note
 from bot.notes.information import parse_information_note
 from bot.notes.loader import load_corpus
 from bot.notes.models import Tag
@@ -72,6 +73,12 @@ def test_zdnet_leading_unknown_line_is_dropped() -> None:
 @pytest.mark.parametrize("day", ["Unknown", "None", "", "1969-12-31T19:00:00-05:00", "1970-01-01"])
 def test_placeholder_dates_are_unknown(day: str) -> None:
     assert parse_information_note(_note(day=day), "a.md").date is None
+
+
+def test_a_historical_date_is_a_date_as_in_frontmatter_notes() -> None:
+    """One epoch rule for both formats: only day 0 (either side of UTC) means unknown."""
+    assert parse_information_note(_note(day="1969-07-20"), "a.md").date == date(1969, 7, 20)
+    assert parse_frontmatter_note("---\ndate: 1969-07-20\n---\nBody.\n", "x.md").date == date(1969, 7, 20)
 
 
 @pytest.mark.parametrize("author", ["Unknown", "None", ""])

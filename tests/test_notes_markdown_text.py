@@ -135,3 +135,8 @@ def test_caption_only_paragraph_is_dropped() -> None:
 def test_leading_unknown_line_is_dropped() -> None:
     assert drop_leading_unknown("\nUnknown\n\nPolice arrested.") == "\nPolice arrested."
     assert drop_leading_unknown("Unknown vendors were hit.") == "Unknown vendors were hit."
+
+
+def test_every_invisible_character_goes_inside_words_too() -> None:
+    """The one list (bot.notes.characters): zero-width marks, bidi marks, BOM and soft hyphen."""
+    assert clean_inline("r\u200ban\u200esom\u200fwa\u00adre \u2060kit\ufeff") == "ransomware kit"

@@ -34,7 +34,8 @@ _MONTHS = {
     for name in names
 }
 _PLACEHOLDERS = frozenset({"", "unknown", "none", "null", "n/a", "na", "-"})
-EPOCH_PLACEHOLDERS = frozenset({date(1969, 12, 31), date(1970, 1, 1)})
+# Day 0 of Unix time, as scrapers write an unknown date: 1970-01-01, or 1969-12-31 west of UTC.
+_EPOCH_PLACEHOLDERS = frozenset({date(1969, 12, 31), date(1970, 1, 1)})
 
 
 def parse_date(text: str) -> date | None:
@@ -49,6 +50,12 @@ def parse_date(text: str) -> date | None:
     if m := _DAY_MONTH_YEAR.match(value):
         return _named(m[2], m[1], m[3])
     return None
+
+
+def known_date(day: date | None) -> date | None:
+    """``day``, or None when it is the epoch placeholder for "unknown"; the one rule for every
+    note format. Other old dates are history (1628, 1969-07-20) and stay."""
+    return None if day in _EPOCH_PLACEHOLDERS else day
 
 
 def date_of(value: object) -> date | None:

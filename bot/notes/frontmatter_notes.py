@@ -13,7 +13,7 @@ from datetime import date
 import frontmatter
 import yaml
 
-from bot.notes.dates import EPOCH_PLACEHOLDERS, date_of
+from bot.notes.dates import date_of, known_date
 from bot.notes.errors import NoteRejected
 from bot.notes.markdown_text import clean_inline, paragraphs
 from bot.notes.models import Note, Tag
@@ -101,7 +101,7 @@ def _date(meta: Mapping[str, object]) -> date | None:
     for key in _DATE_KEYS:
         day = date_of(meta.get(key))
         if day is not None:
-            return None if day in EPOCH_PLACEHOLDERS else day
+            return known_date(day)
     return None
 
 

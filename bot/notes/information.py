@@ -9,9 +9,8 @@ Body headings use ``###``..``#####`` too, which is why the tags headers must mat
 from __future__ import annotations
 
 import re
-from datetime import date
 
-from bot.notes.dates import parse_date
+from bot.notes.dates import known_date, parse_date
 from bot.notes.errors import NoteRejected
 from bot.notes.markdown_text import clean_inline, drop_leading_unknown, paragraphs
 from bot.notes.models import Note
@@ -28,7 +27,6 @@ _SUBTITLE = re.compile(r"^###(?:[ \t]++(.*))?$")
 _FIELD = re.compile(r"^\+ ([A-Za-z ]+):[ \t]*+(.*)$", re.MULTILINE)
 _MARKDOWN_LINK = re.compile(r"^\[[^\]]*+\]\(\s*+<?([^)\s>]++)>?[^)]*+\)$")
 _UNKNOWN = frozenset({"", "unknown", "none", "null", "n/a"})
-_LAST_PLACEHOLDER_DAY = date(1970, 1, 1)
 
 
 def is_information_note(text: str) -> bool:
@@ -61,7 +59,7 @@ def parse_information_note(text: str, path: str) -> Note:
         title=title,
         source=source,
         link=_link(fields.get("link", "")),
-        date=_real_date(fields.get("date", "")),
+        date=known_date(parse_date(fields.get("date", ""))),
         author=_known(fields.get("author", "")),
         subtitle=subtitle,
         tags=select_tags(map(tag_from_bracket, bracketed(tags_text)), evidence, source),
@@ -78,12 +76,6 @@ def _title_and_subtitle(head: str) -> tuple[str, str]:
     following = head[title_match.end() :].lstrip("\r\n").split("\n", 1)[0]
     sub = _SUBTITLE.match(following)
     return title, clean_inline((sub[1] or "").rstrip(" \t")) if sub else ""
-
-
-def _real_date(value: str) -> date | None:
-    """The article date; the scraper's epoch placeholder (1969-12-31 and earlier) is unknown."""
-    day = parse_date(value)
-    return day if day is not None and day > _LAST_PLACEHOLDER_DAY else None
 
 
 def _link(value: str) -> str:

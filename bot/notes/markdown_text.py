@@ -20,6 +20,7 @@ import html
 import re
 
 from bot.notes.boilerplate import is_boilerplate
+from bot.notes.characters import DROP_INVISIBLE
 from bot.notes.sentences import bounded_passages
 
 _IMAGE_MARK = "\x00"
@@ -51,7 +52,6 @@ _EM_STAR = re.compile(r"(?<![\\\w*])\*(?=[^\s*])|(?<=[^\s\\*])\*(?![\w*])")
 _EM_OPEN = re.compile(r"(?<![\w\\])_(?=[^\s_])")
 _EM_CLOSE = re.compile(r"(?<=[^\s_\\])_(?!\w)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"'])")
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 _MARKUP_STARTS = frozenset("#=-*_|`~>")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -91,7 +91,7 @@ _LABEL_MAX = 40
 def normalise_space(text: str) -> str:
     """One line of plain text: invisible characters gone, any whitespace run a single space."""
     if not text.isascii():
-        text = _INVISIBLE.sub("", text)
+        text = text.translate(DROP_INVISIBLE)
     return " ".join(text.split())
 
 
@@ -165,7 +165,7 @@ def paragraphs(body: str) -> tuple[str, ...]:
 def _prepare(body: str) -> str:
     """Whole-body passes that must see across lines: newlines, images with long titles."""
     body = body.replace("\r\n", "\n").replace("\r", "\n")
-    body = _INVISIBLE.sub("", body).replace("\xa0", " ")
+    body = body.translate(DROP_INVISIBLE).replace("\xa0", " ")
     body = _LINKED_IMAGE.sub(_IMAGE_MARK, body)
     body = _IMAGE.sub(_IMAGE_MARK, body)
     return _HTML_IMAGE.sub(_IMAGE_MARK, body)

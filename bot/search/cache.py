@@ -23,16 +23,15 @@ import tempfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple, NoReturn
+from typing import NamedTuple, NoReturn
 
 import numpy as np
 
 from bot.notes import loader
 from bot.notes.fingerprint import Fingerprint
-from bot.notes.models import Corpus, Note, Skipped, Tag
+from bot.notes.models import Corpus, Note, Skipped, notes_from_columns, notes_to_columns
 from bot.notes.walk import SeedFile, scan_seeds
 from bot.search.analysis import stemmer_version
 from bot.search.changes import content_hash
@@ -284,14 +283,12 @@ class BuildCache:
 
     def _encode(self) -> bytes:
         # Plain tuples of str/int only: quick to pickle, and nothing but builtins to unpickle.
-        records = [
-            (rel, e.size, e.mtime_ns, _note_tuple(e.note), e.first, e.hash, e.capitals)
-            for rel, e in self.entries.items()
-        ]
+        records = [(rel, e.size, e.mtime_ns, e.first, e.hash, e.capitals) for rel, e in self.entries.items()]
         body = {
             "code": code_version(),
             "seeds_dir": self.seeds_dir,
             "entries": records,
+            "notes": notes_to_columns([e.note for e in self.entries.values()], paragraphs=True),
             "terms": "\n".join(self.terms),
             "ids": np.ascontiguousarray(self.ids, dtype=np.int32).tobytes(),
             "offsets": np.ascontiguousarray(self.offsets, dtype=np.int64).tobytes(),
@@ -313,9 +310,8 @@ class BuildCache:
         ids = np.frombuffer(body["ids"], dtype=np.int32)
         offsets = np.frombuffer(body["offsets"], dtype=np.int64)
         entries = {}
-        tags: dict[tuple[str, str], Tag] = {}
-        for rel, size, mtime_ns, record, first, digest, capitals in body["entries"]:
-            note = _note_of(record, tags)
+        notes = notes_from_columns(body["notes"])
+        for (rel, size, mtime_ns, first, digest, capitals), note in zip(body["entries"], notes, strict=True):
             if first < 0 or first + len(note.paragraphs) + 2 >= len(offsets):
                 raise ValueError(f"bad entry for {rel}")
             entries[rel] = _Entry(size, mtime_ns, note, first, digest, tuple(map(tuple, capitals)))
@@ -337,20 +333,3 @@ def _checksum(payload: bytes) -> bytes:
     """CRC-32: catches a torn or damaged file (it guards against accidents, not attackers; the
     index folder is as trusted as the index in it, and unpickling admits builtins only)."""
     return zlib.crc32(payload).to_bytes(4, "big")
-
-
-def _note_tuple(note: Note) -> tuple[Any, ...]:
-    return (
-        note.path, note.title, note.source, note.link, note.date.toordinal() if note.date else 0,
-        note.author, note.subtitle, tuple((t.name, t.kind) for t in note.tags), note.paragraphs,
-    )
-
-
-def _note_of(record: tuple[Any, ...], tags: dict[tuple[str, str], Tag]) -> Note:
-    path, title, source, link, day, author, subtitle, note_tags, paragraphs = record
-    return Note(
-        path=path, title=title, source=source, link=link, date=date.fromordinal(day) if day else None,
-        author=author, subtitle=subtitle,
-        tags=tuple(tags.get(t) or tags.setdefault(t, Tag(*t)) for t in map(tuple, note_tags)),
-        paragraphs=tuple(paragraphs),
-    )

@@ -13,13 +13,13 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bot.notes.models import Note, Skipped, Tag
+from bot.notes.models import Skipped, notes_from_columns, notes_to_columns
 from bot.search import analysis
 from bot.search.bm25 import BM25Matrix
 from bot.search.changes import NoteChanges, paths_by_kind
@@ -172,8 +172,10 @@ def load_build(build: Path, *, verify: bool = False) -> Index:
         # slice, and a query takes hundreds of slices.
         arrays = {name: np.asarray(np.load(build / f"{name}.npy", mmap_mode="r")) for name in _ARRAYS}
         columns = json.loads((build / "notes.json").read_bytes())
-        notes = _notes_from_json(columns)
+        notes = notes_from_columns(columns)
         hashes = tuple(map(str, columns["hash"]))
+        if len(hashes) != len(notes):
+            raise ValueError("notes.json columns differ in length")
         terms = tuple((build / "terms.txt").read_text("utf-8").split("\n")) if manifest["terms"] else ()
         # A memoryview of the map: slicing it per passage is far cheaper than slicing a memmap.
         blob = np.memmap(build / "passages.bin", dtype=np.uint8, mode="r").data if manifest["blob"] else b""
@@ -220,7 +222,7 @@ def _write_files(index: Index, folder: Path) -> dict[str, int]:
             os.fsync(fh.fileno())
     _write_synced(folder / "passages.bin", bytes(p.blob))
     _write_synced(folder / "terms.txt", "\n".join(index.terms).encode("utf-8"))
-    columns = _notes_to_json(index.notes, index.note_hash)
+    columns = notes_to_columns(index.notes) | {"hash": list(index.note_hash)}
     _write_synced(folder / "notes.json", json.dumps(columns, ensure_ascii=False).encode("utf-8"))
     return {f.name: f.stat().st_size for f in sorted(folder.iterdir())}
 
@@ -279,37 +281,6 @@ def verify_build(build: Path) -> None:
             raise IndexCorrupt(f"{build / name} cannot be read: {exc.strerror or exc}") from exc
         if got != want:
             raise IndexCorrupt(f"{build / name} does not match its checksum: the index is damaged, rebuild it")
-
-
-def _notes_to_json(notes: tuple[Note, ...], hashes: tuple[str, ...]) -> dict[str, Any]:
-    """Notes by column, tags as numbers into one table of distinct tags: loading is one
-    ``json.loads`` of a few long lists and one constructor call per note (format 2)."""
-    tags: dict[Tag, int] = {}
-    return {
-        "path": [n.path for n in notes],
-        "title": [n.title for n in notes],
-        "source": [n.source for n in notes],
-        "link": [n.link for n in notes],
-        "date": [n.date.toordinal() if n.date else 0 for n in notes],
-        "author": [n.author for n in notes],
-        "subtitle": [n.subtitle for n in notes],
-        "tags": [[tags.setdefault(t, len(tags)) for t in n.tags] for n in notes],
-        "tag_table": [[t.name, t.kind] for t in tags],
-        "hash": list(hashes),
-    }
-
-
-def _notes_from_json(data: dict[str, Any]) -> tuple[Note, ...]:
-    table = [Tag(name, kind) for name, kind in data["tag_table"]]
-    from_ordinal = date.fromordinal
-    columns = [data[k] for k in ("path", "title", "source", "link", "date", "author", "subtitle", "tags")]
-    if len({len(c) for c in (*columns, data["hash"])}) > 1:
-        raise ValueError("notes.json columns differ in length")
-    return tuple(
-        Note(path, title, source, link, from_ordinal(day) if day else None, author, subtitle,
-             tuple(map(table.__getitem__, tag_ids)))
-        for path, title, source, link, day, author, subtitle, tag_ids in zip(*columns, strict=True)
-    )
 
 
 def _write_synced(path: Path, data: bytes) -> None:

@@ -17,6 +17,7 @@ from itertools import chain, count
 import numpy as np
 import Stemmer
 
+from bot.notes.characters import DROP_INVISIBLE
 from bot.search.lexicon import DEMONYMS
 
 _TRANSLATE = str.maketrans(
@@ -24,8 +25,9 @@ _TRANSLATE = str.maketrans(
         "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'",
         "\u201c": '"', "\u201d": '"', "\u201e": '"',
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
-        "\u00a0": " ", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "",
+        "\u00a0": " ",
     }
+    | DROP_INVISIBLE
 )
 
 # Order matters: the whole-token forms come before plain words.

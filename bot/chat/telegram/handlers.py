@@ -48,7 +48,7 @@ from bot.chat.telegram.keyboards import (
     tags_keyboard,
 )
 from bot.chat.telegram.links import parse_start, tag_link
-from bot.chat.telegram.updatelog import note
+from bot.chat.telegram.updatelog import describe, note
 from bot.chat.text import ANSWER_PAGES
 from bot.search.buildlock import RebuildInProgress
 from bot.search.catalog import TagEntry, TagMatch
@@ -519,20 +519,13 @@ async def stale_pressed(update: Update, context: BotContext) -> None:
 # --- errors ---------------------------------------------------------------------------------
 
 
-def describe(update: object) -> str:
-    """Update type, chat type and command of a failed update, for the log (never the token)."""
-    if not isinstance(update, Update):
-        return f"update={type(update).__name__}"
-    kinds = ("message", "edited_message", "callback_query", "inline_query")
-    kind = next((name for name in kinds if getattr(update, name)), "other")
-    chat = update.effective_chat.type if update.effective_chat else "-"
-    command = "-"
-    message = update.effective_message
-    if message and message.text and message.text.startswith("/"):
-        command = _printable(message.text.split()[0][:64])
-    elif update.callback_query and update.callback_query.data:
-        command = f"button {_printable(update.callback_query.data[:16])}"
-    return f"update={kind} id={update.update_id} chat={chat} command={command}"
+def _failed(update: object) -> str:
+    """``updatelog.describe``'s fields as ``key=value``, plus the start of a button's data (escaped:
+    a forged button must not start a log line of its own), for the line of a failed update."""
+    fields = describe(update)
+    if isinstance(update, Update) and update.callback_query and update.callback_query.data:
+        fields["button"] = _printable(update.callback_query.data[:16])
+    return " ".join(f"{key}={value}" for key, value in fields.items())
 
 
 def _printable(text: str) -> str:
@@ -549,7 +542,7 @@ async def on_error(update: object, context: BotContext) -> None:
         logger.warning("Polling Telegram failed (%s); retrying with backoff", str(context.error)[:200])
         return
     note(outcome="error", error=type(context.error).__name__)
-    logger.error("Handling failed (%s)", describe(update), exc_info=context.error)
+    logger.error("Handling failed (%s)", _failed(update), exc_info=context.error)
     if not isinstance(update, Update):
         return
     with contextlib.suppress(TelegramError):

@@ -15,6 +15,7 @@ from html import escape
 from bot.chat import text as plain
 from bot.chat.telegram.keyboards import Listing
 from bot.chat.text import around_sentence
+from bot.notes.characters import DROP_INVISIBLE
 from bot.notes.models import Note
 from bot.notes.sentences import sentence_spans
 from bot.search.catalog import TagEntry
@@ -30,7 +31,6 @@ LINK_LIMIT = 1000  # a longer "link" is not shown as one (and never clipped: a c
 NAME_LIMIT = 100  # longer source or tag names are cut, so that one long name never crowds out the reply
 FILTER_SYNTAX = "source:zdnet  tag:ransomware  after:2021-10-01  before:2021-12-31"
 
-_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 
 
 def telegram_length(text: str) -> int:
@@ -40,7 +40,7 @@ def telegram_length(text: str) -> int:
 
 def is_blank(text: str) -> bool:
     """True for text with nothing to search once invisible characters are gone."""
-    return not _INVISIBLE.sub("", text).strip()
+    return not text.translate(DROP_INVISIBLE).strip()
 
 
 def highlight(passage: str, spans: Iterable[tuple[int, int]], sentence: tuple[int, int] | None = None) -> str:
