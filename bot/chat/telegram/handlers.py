@@ -522,7 +522,7 @@ async def stale_pressed(update: Update, context: BotContext) -> None:
 def _failed(update: object) -> str:
     """``updatelog.describe``'s fields as ``key=value``, plus the start of a button's data (escaped:
     a forged button must not start a log line of its own), for the line of a failed update."""
-    fields = describe(update)
+    fields = {"update": (record := describe(update)).pop("type")} | record
     if isinstance(update, Update) and update.callback_query and update.callback_query.data:
         fields["button"] = _printable(update.callback_query.data[:16])
     return " ".join(f"{key}={value}" for key, value in fields.items())
