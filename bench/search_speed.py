@@ -63,7 +63,7 @@ def child(index_dir: Path, questions_file: Path | None, passes: int) -> None:
     timings and memory as one JSON line on stdout."""
     import numpy as np
 
-    from bot.search.engine import Engine
+    from bot.search.backend import local_engine
     from bot.search.store import load_index
 
     rss_start = _rss_mb()
@@ -77,7 +77,7 @@ def child(index_dir: Path, questions_file: Path | None, passes: int) -> None:
 
     questions = [json.loads(line)["question"] for line in questions_file.read_text("utf-8").splitlines() if line]
     started = time.perf_counter()
-    engine = Engine(index)
+    engine = local_engine(index)
     out["engine_s"] = time.perf_counter() - started
     tokenize, vocab, matrix = engine.tokenizer, index.vocab, index.passage_bm25
     k = min(TOP, matrix.n_docs)

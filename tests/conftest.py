@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.notes.loader import load_corpus
-from bot.search.engine import Engine
+from bot.search.backend import local_engine
 from bot.search.index import build_index
 from bot.search.tokenize import Tokenizer
 from seed_notes import write_seeds
@@ -60,7 +60,7 @@ def corpus_index(notes_dir: Path):
 @pytest.fixture(scope="session")
 def corpus_engine(corpus_index):
     """An engine over the real corpus, shared by the answer tests."""
-    return Engine(corpus_index[0])
+    return local_engine(corpus_index[0])
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.notes.models import Corpus, Note, Tag
+from bot.search.backend import local_engine
 from bot.search.engine import Engine
 from bot.search.index import build_index
 
@@ -38,7 +39,7 @@ def note(title: str, paragraphs: list[str], *, link: str | None = None, source: 
 def engine(*notes: Note) -> Engine:
     filler = [note(t, p) for t, p in FILLER]
     corpus = Corpus(notes=tuple(notes) + tuple(filler), skipped=())
-    return Engine(build_index(corpus, fingerprint="test", seeds_dir="test"))
+    return local_engine(build_index(corpus, fingerprint="test", seeds_dir="test"))
 
 
 KASEYA = note(

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.notes.loader import load_corpus
-from bot.search.engine import Engine
+from bot.search.backend import local_engine
 from bot.search.index import build_index
 from seed_notes import LINE_LINK
 
@@ -55,7 +55,7 @@ def test_every_frontmatter_postmortem_is_indexed_and_answerable(frontmatter_dir)
     corpus = load_corpus(frontmatter_dir)
     assert (len(corpus.notes), corpus.skipped) == (242, ())
     index = build_index(corpus, fingerprint="fm", seeds_dir=str(frontmatter_dir))
-    engine = Engine(index)
+    engine = local_engine(index)
     note = corpus.notes[0]
     hit = engine.ask(note.title, top=1).hits[0]
     assert hit.note.title == note.title

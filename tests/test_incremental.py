@@ -126,7 +126,7 @@ def test_added_edited_and_deleted_notes_match_a_full_build(seeds, tmp_path):
     library.rebuild()
     assert (library.last_build.reused, library.last_build.parsed) == (1, 2)
     assert_same_index(load_index(library.index_dir), full_build(seeds))
-    assert "zdnet/Colonial-Pipeline.md" not in {n.path for n in library.engine.index.notes}
+    assert "zdnet/Colonial-Pipeline.md" not in {n.path for n in library.engine.catalog.notes}
 
 
 def test_a_note_edited_to_the_same_size_is_read_again(seeds, tmp_path):

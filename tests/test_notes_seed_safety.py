@@ -58,7 +58,7 @@ def test_a_symlinked_secret_is_never_indexed_or_answered(seeds: Path, tmp_path: 
     for question in ("TELEGRAM_BOT_TOKEN", "runbook token webhook secret", TOKEN):
         answer = library.engine.ask(question)
         assert all(TOKEN not in hit.passage and "hunter2" not in hit.passage for hit in answer.hits)
-    assert all(TOKEN not in p for n in library.engine.index.notes for p in n.paragraphs)
+    assert all(TOKEN not in p for n in library.engine.catalog.notes for p in n.paragraphs)
 
 
 def test_a_symlinked_folder_outside_the_seeds_is_skipped_and_reported(tmp_path: Path, outside: Path) -> None:

@@ -7,7 +7,7 @@ from datetime import date
 from small_corpus import engine, note
 
 from bot.notes.models import Corpus, Tag
-from bot.search.engine import Engine
+from bot.search.backend import local_engine
 from bot.search.index import build_index
 
 LINE = note(
@@ -147,7 +147,7 @@ def test_filters_keep_only_matching_articles():
 
 
 def test_a_collection_of_one_note_still_answers():
-    e = Engine(build_index(Corpus((LINE,), ()), fingerprint="t", seeds_dir="t"))
+    e = local_engine(build_index(Corpus((LINE,), ()), fingerprint="t", seeds_dir="t"))
     assert e.ask("LINE politicians hacked").hits[0].note.link == LINE.link
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.notes.loader import load_corpus
 from bot.search import store
-from bot.search.engine import Engine
+from bot.search.backend import local_engine
 from bot.search.index import FORMAT_VERSION, build_index
 from bot.search.store import IndexCorrupt, IndexMissing, current_build, load_index, read_manifest, write_index
 from seed_notes import write_seeds
@@ -33,7 +33,7 @@ def written(small_index, tmp_path) -> Path:
 
 
 def _answers(index) -> list[tuple[str, str, float]]:
-    return [(h.note.path, h.passage, h.score) for h in Engine(index).ask(QUESTION, top=5).hits]
+    return [(h.note.path, h.passage, h.score) for h in local_engine(index).ask(QUESTION, top=5).hits]
 
 
 def test_written_index_loads_back_with_the_same_notes_passages_and_scores(small_index, written):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.notes.loader import load_corpus
+from bot.search.backend import local_engine
 from bot.search.engine import Engine
 from bot.search.index import build_index
 from bot.search.watching import Breadth, is_watchable, matches, note_key, too_broad
@@ -19,7 +20,7 @@ TOPICS = ["bank", "hospital", "school", "airport", "port", "city council", "reta
 
 
 def _engine(folder: Path) -> Engine:
-    return Engine(build_index(load_corpus(folder), fingerprint="t", seeds_dir=str(folder)))
+    return local_engine(build_index(load_corpus(folder), fingerprint="t", seeds_dir=str(folder)))
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +71,9 @@ def test_a_watch_of_filters_alone_matches_every_note_they_keep(engine: Engine) -
 
 
 def test_among_limits_the_notes_looked_at(engine: Engine) -> None:
-    pipeline = next(i for i, n in enumerate(engine.index.notes) if n.link == PIPELINE_LINK)
+    pipeline = next(i for i, n in enumerate(engine.catalog.notes) if n.link == PIPELINE_LINK)
     assert links(matches(engine, "Colonial Pipeline ransom", among={pipeline})) == [PIPELINE_LINK]
-    assert matches(engine, "Colonial Pipeline ransom", among=set(range(len(engine.index.notes))) - {pipeline}) == []
+    assert matches(engine, "Colonial Pipeline ransom", among=set(range(len(engine.catalog.notes))) - {pipeline}) == []
 
 
 def test_the_paragraph_shown_is_the_one_about_the_watch_with_its_words_marked(engine: Engine) -> None:
@@ -94,17 +95,17 @@ def test_words_nowhere_in_the_notes_match_nothing(engine: Engine) -> None:
 
 def test_a_common_word_alone_is_too_broad_to_watch(attacks: Engine) -> None:
     found = matches(attacks, "attack")
-    assert too_broad(Breadth(len(found), len(attacks.index.notes)), max_share=0.05)
+    assert too_broad(Breadth(len(found), len(attacks.catalog.notes)), max_share=0.05)
 
 
 def test_the_same_word_with_a_telling_one_is_not(attacks: Engine) -> None:
     found = matches(attacks, "attack Fortinet")
     assert links(found) == ["https://example.com/7"]
-    assert not too_broad(Breadth(len(found), len(attacks.index.notes)), max_share=0.05)
+    assert not too_broad(Breadth(len(found), len(attacks.catalog.notes)), max_share=0.05)
 
 
 def test_in_a_small_index_a_handful_of_matches_is_never_too_broad(engine: Engine) -> None:
-    assert not too_broad(Breadth(len(matches(engine, "tag:ransomware")), len(engine.index.notes)), max_share=0.05)
+    assert not too_broad(Breadth(len(matches(engine, "tag:ransomware")), len(engine.catalog.notes)), max_share=0.05)
 
 
 def test_a_watch_needs_a_word_or_a_filter_but_not_one_the_notes_already_hold(engine: Engine) -> None:

@@ -71,13 +71,14 @@ def queue_matches(store: WatchStore, engine: Engine, index_dir: Path) -> Queued 
             return None  # swapped meanwhile
     except (OSError, IndexMissing, IndexCorrupt):
         return None
-    if manifest["built_at"] != engine.index.built_at.isoformat() or manifest["fingerprint"] != engine.index.fingerprint:
+    served = engine.catalog
+    if manifest["built_at"] != served.built_at.isoformat() or manifest["fingerprint"] != served.fingerprint:
         return None  # another process's build, not loaded yet
     build = Path(target).name
     if store.handled(build):
         return None
     builds, fresh = _unhandled(store, index_dir, build, manifest)
-    numbers = {i for i, note in enumerate(engine.index.notes) if note.path in fresh}
+    numbers = {i for i, note in enumerate(engine.catalog.notes) if note.path in fresh}
     rows = []
     if numbers:
         for watch in store.active():

@@ -6,44 +6,48 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from bot.notes.models import Note, Tag
 from bot.search.answer_types import asked_for
 from bot.search.catalog import TagCatalog, TagEntry
 from bot.search.filters import note_matches, source_matches
-from bot.search.index import Index
 from bot.search.language import other_language, without_function_words
 from bot.search.query import Query, parse_query
 from bot.search.ranking import Ranked, Ranker
 from bot.search.relevance import NAME_SHARE, is_sure
 from bot.search.results import Answer, Hit, IndexInfo, Outcome, SourceStats, Story, Supporting
-from bot.search.retriever import LocalRetriever, PassageHit
+from bot.search.retriever import PassageHit, Retriever
 from bot.search.sentences import best_sentence
 from bot.search.smalltalk import smalltalk
 from bot.search.supporting import supporting_sentences
 from bot.search.tokenize import Tokenizer
 
+if TYPE_CHECKING:
+    from bot.search.backend import NotesCatalog
+
 
 class Engine:
     """Immutable once built, so many threads may ask at once while a rebuild makes the next one."""
 
-    def __init__(self, index: Index, tokenizer: Tokenizer | None = None) -> None:
-        self.index = index
+    def __init__(self, retriever: Retriever, catalog: NotesCatalog, tokenizer: Tokenizer | None = None) -> None:
+        """Put together by ``bot.search.backend``: ``retriever`` ranks, ``catalog`` is what is browsed."""
+        self.catalog = catalog
         self.tokenizer = tokenizer or Tokenizer()
-        self.retriever = LocalRetriever(index)
+        self.retriever = retriever
         self.ranker = Ranker(self.retriever, self.tokenizer)
 
     @cached_property
     def info(self) -> IndexInfo:
-        dates = [n.date for n in self.index.notes if n.date]
+        dates = [n.date for n in self.catalog.notes if n.date]
         return IndexInfo(
-            notes=len(self.index.notes),
-            passages=len(self.index.passages),
-            sources=len({n.source for n in self.index.notes}),
-            skipped=self.index.skipped,
-            built_at=self.index.built_at,
-            fingerprint=self.index.fingerprint,
-            seeds_dir=self.index.seeds_dir,
+            notes=len(self.catalog.notes),
+            passages=self.catalog.passages,
+            sources=len({n.source for n in self.catalog.notes}),
+            skipped=self.catalog.skipped,
+            built_at=self.catalog.built_at,
+            fingerprint=self.catalog.fingerprint,
+            seeds_dir=self.catalog.seeds_dir,
             first_date=min(dates, default=None),
             last_date=max(dates, default=None),
         )
@@ -143,7 +147,7 @@ class Engine:
 
     def matching_notes(self, query: Query, limit: int | None = 10) -> list[Note]:
         """The articles ``query``'s filters keep, newest first: what a message of filters alone asks for."""
-        return _newest((n for n in self.index.notes if note_matches(n, query)), limit)
+        return _newest((n for n in self.catalog.notes if note_matches(n, query)), limit)
 
     def _note_ids(self, story: Story) -> list[int]:
         ids = self._note_id
@@ -151,12 +155,12 @@ class Engine:
 
     @cached_property
     def _note_id(self) -> dict[str, int]:
-        return {note.path: i for i, note in enumerate(self.index.notes)}
+        return {note.path: i for i, note in enumerate(self.catalog.notes)}
 
     @cached_property
     def _notes_by_link(self) -> dict[str, list[Note]]:
         by_link: dict[str, list[Note]] = {}
-        for note in self.index.notes:
+        for note in self.catalog.notes:
             by_link.setdefault(note.link, []).append(note)
         return by_link
 
@@ -182,7 +186,7 @@ class Engine:
     @cached_property
     def tags(self) -> TagCatalog:
         """Every tag, one entry per name whatever its case or kind, and how to find one."""
-        return TagCatalog(self.index.notes, self.tokenizer)
+        return TagCatalog(self.catalog.notes, self.tokenizer)
 
     def tag_counts(self, limit: int | None = None) -> list[tuple[Tag, int]]:
         """Tags by the number of notes carrying them (in any spelling or kind), most used first,
@@ -192,7 +196,7 @@ class Engine:
     def source_stats(self) -> list[SourceStats]:
         """Each source with its article count and date range, most articles first."""
         by_source: dict[str, list[Note]] = {}
-        for note in self.index.notes:
+        for note in self.catalog.notes:
             by_source.setdefault(note.source, []).append(note)
         stats = []
         for name, notes in by_source.items():
@@ -207,14 +211,14 @@ class Engine:
 
     def notes_tagged(self, entry: TagEntry, limit: int | None = None) -> list[Note]:
         """The articles carrying a tag of the catalog, newest first."""
-        return _newest((self.index.notes[n] for n in self.tags.notes_with(entry)), limit)
+        return _newest((self.catalog.notes[n] for n in self.tags.notes_with(entry)), limit)
 
     def notes_from_source(self, name: str, limit: int | None = 10) -> list[Note]:
         """The latest articles of the source ``name`` matches (see ``source_matches``)."""
-        return _newest((n for n in self.index.notes if source_matches(n, name)), limit)
+        return _newest((n for n in self.catalog.notes if source_matches(n, name)), limit)
 
     def latest(self, limit: int | None = 10) -> list[Note]:
-        return _newest(self.index.notes, limit)
+        return _newest(self.catalog.notes, limit)
 
     def best_passage(self, note: Note, topic: str = "") -> Hit | None:
         """The paragraph of ``note`` that says most about ``topic`` (its first when the topic is

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from bot.notes.errors import SeedsError
 from bot.notes.fingerprint import folders_changed_since, seeds_fingerprint
 from bot.search import analysis
+from bot.search.backend import local_engine
 from bot.search.buildlock import RebuildInProgress as RebuildInProgress  # what rebuild() raises, for its callers
 from bot.search.buildlock import build_lock
 from bot.search.changes import NoteChanges, compare
@@ -105,25 +106,28 @@ class Library:
             if target == self._serving or target == self._failed:
                 return False
             try:
-                engine = Engine(load_build(self.index_dir / target, verify=True))
+                engine = self._serve(target, self.index_dir / target, verify=True)
             except Exception as exc:
                 self._failed = target
                 log.error("new index %s in %s cannot be loaded (%s): still serving %s",
                           target, self.index_dir, exc, self._serving)
                 return False
-            self._engine, self._serving, self._failed = engine, target, None
-            self._note_files(self.index_dir / target)
-            log.info("index in %s changed: now serving %s (%d notes)", self.index_dir, target, len(engine.index.notes))
+            log.info("index in %s changed: now serving %s (%d notes)", self.index_dir, target, engine.info.notes)
             return True
         finally:
             self._reloading.release()
 
     def _load(self, *, verify: bool = True) -> Engine:
-        """The engine of the build in service, remembering which build that is."""
+        """Serve the build ``current`` points at."""
         target = current_target(self.index_dir) if (self.index_dir / CURRENT).is_symlink() else None
-        build = self.index_dir / target if target else current_build(self.index_dir)
-        engine = Engine(load_build(build, verify=verify))
-        self._serving, self._checked = target, time.monotonic()
+        return self._serve(target, self.index_dir / target if target else current_build(self.index_dir), verify=verify)
+
+    def _serve(self, target: str | None, build: Path, *, verify: bool) -> Engine:
+        """The one place a build is put in service: loaded (checksums read with ``verify``), made
+        an engine by ``bot.search.backend``, swapped in whole (one assignment) and remembered."""
+        engine = local_engine(load_build(build, verify=verify))
+        self._engine, self._serving, self._failed = engine, target, None
+        self._checked = time.monotonic()
         self._note_files(build)
         return engine
 
@@ -175,14 +179,14 @@ class Library:
                     self.rebuild()
                 except BuildFailed as exc:
                     # The last good index beats none: serve it and say why it is not fresh.
-                    self._engine = self._load(verify=not quick)
+                    self._load(verify=not quick)
                     log.warning("rebuild failed (%s): serving the previous index from %s", exc, self.index_dir)
                 except RebuildInProgress as exc:
                     # Another process is building it: serve this one, its build is loaded when in service.
-                    self._engine = self._load(verify=not quick)
+                    self._load(verify=not quick)
                     log.info("%s: serving the index in service until that build is done", exc)
             else:
-                self._engine = self._load(verify=not quick)
+                self._load(verify=not quick)
         except (IndexMissing, IndexCorrupt) as exc:
             log.warning("%s: building it from %s", exc, self.seeds_dir)
             self.rebuild(wait=OPEN_WAIT_S)
@@ -298,13 +302,10 @@ class Library:
             saver.start()
         try:
             build = self._write(index, changes, scanned_ns)
-            engine = Engine(load_build(build))
+            self._serve(str(Path(BUILDS) / build.name), build, verify=False)  # its checksums were just computed
         finally:
             if saver.is_alive():
                 saver.join()
-        self._engine, self._serving, self._failed = engine, str(Path(BUILDS) / build.name), None
-        self._checked = time.monotonic()
-        self._note_files(build)
         log.info("build %s: %s", build.name, changes.summary())
         return BuildReport(
             notes=len(index.notes),

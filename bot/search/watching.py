@@ -99,7 +99,7 @@ def _filter_only(engine: Engine, query: Query, among: Collection[int] | None) ->
 
 
 def _match(engine: Engine, number: int, hit: Hit) -> WatchMatch:
-    hashes = engine.index.note_hash
+    hashes = engine.catalog.note_hash
     return WatchMatch(note_key(hit.note), hashes[number] if number < len(hashes) else "", hit)
 
 

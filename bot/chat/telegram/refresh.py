@@ -207,7 +207,7 @@ class Watcher:
     def _note_numbers(self, engine: Engine) -> dict[str, int]:
         """Each note's number in ``engine`` by its watch key, kept while the engine serves."""
         if self._keys is None or self._keys[0] is not engine:
-            self._keys = (engine, {note_key(n): i for i, n in enumerate(engine.index.notes)})
+            self._keys = (engine, {note_key(n): i for i, n in enumerate(engine.catalog.notes)})
         return self._keys[1]
 
 
