@@ -18,7 +18,8 @@ A public port meets hostile clients, so the server holds its ground:
 - Open connections are bounded (half the file descriptors the process may open, at most
   ``MAX_CONNECTIONS``): at the bound the oldest connection is closed to make room, so a flood of
   half-sent requests cannot shut out Telegram or ``/healthz``; if the process runs out of file
-  descriptors anyway, accepting pauses for a moment instead of spinning.
+  descriptors anyway, the bound is lowered to what fits and accepting pauses for a moment
+  instead of spinning on the error.
 - A repeated log line (the same message from the same logger) is written once per
   ``REPEAT_INTERVAL_S``, with the count of the ones left out, so a flood cannot fill the disk.
 """
@@ -57,7 +58,7 @@ MAX_HEADER_BYTES = 16 * 1024
 IDLE_TIMEOUT_S = 10.0
 BODY_TIMEOUT_S = 10.0
 MAX_CONNECTIONS = 512
-ACCEPT_PAUSE_S = 0.5
+ACCEPT_PAUSE_S = 0.1
 REPEAT_INTERVAL_S = 60.0
 _ACCEPTS_PER_WAKE = 64
 _OUT_OF_FDS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
@@ -233,12 +234,7 @@ class BoundedServer(tornado.httpserver.HTTPServer):
                 if error.errno == errno.ECONNABORTED:
                     continue
                 if error.errno in _OUT_OF_FDS:
-                    logger.warning(
-                        "Webhook: cannot accept a connection (%s) with %d open; closing the oldest, pausing %.1f s",
-                        error.strerror, len(self._open), ACCEPT_PAUSE_S,
-                    )
-                    self._close_oldest()
-                    self._pause(sock)
+                    self._out_of_descriptors(sock, error)
                     return
                 raise
             connection.setblocking(False)
@@ -247,6 +243,19 @@ class BoundedServer(tornado.httpserver.HTTPServer):
             stream = tornado.iostream.IOStream(connection, max_buffer_size=2 * MAX_BODY_BYTES)
             self._open[id(stream)] = stream
             self.handle_stream(stream, address)
+
+    def _out_of_descriptors(self, sock: socket.socket, error: OSError) -> None:
+        """The process has fewer descriptors than the bound assumed: lower the bound to a tenth
+        below what is open now (closing the oldest beyond it), so the next connections replace
+        old ones instead of failing again, and pause accepting for a moment."""
+        self.limit = max(1, len(self._open) * 9 // 10)
+        while len(self._open) > self.limit:
+            self._close_oldest()
+        logger.warning(
+            "Webhook: cannot accept a connection (%s); at most %d connections from now on",
+            error.strerror, self.limit,
+        )
+        self._pause(sock)
 
     def _close_oldest(self) -> None:
         if self._open:
