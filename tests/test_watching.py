@@ -111,3 +111,7 @@ def test_in_a_small_index_a_handful_of_matches_is_never_too_broad(engine: Engine
 def test_a_watch_needs_a_word_or_a_filter_but_not_one_the_notes_already_hold(engine: Engine) -> None:
     assert is_watchable(engine, "Kaseya VSA") and is_watchable(engine, "tag:healthcare")
     assert not is_watchable(engine, "the of and") and not is_watchable(engine, '""')
+
+
+def test_a_quoted_watch_reads_as_its_words(engine: Engine) -> None:
+    assert links(matches(engine, '"Colonial Pipeline"')) == [PIPELINE_LINK]
