@@ -31,7 +31,8 @@ def test_fallback_keys_link_date_source_and_comma_tags() -> None:
         "company: Acme\nkeywords: 'dns, outage'\ncategories: []\n---\n# Heading title\n\nBody words.\n"
     )
     note = parse_frontmatter_note(text, "x.md")
-    assert (note.link, note.date, note.source, note.title) == ("https://x.test", date(2019, 5, 6), "Acme", "Heading title")
+    want = ("https://x.test", date(2019, 5, 6), "Acme", "Heading title")
+    assert (note.link, note.date, note.source, note.title) == want
     assert note.tags == (Tag("dns"), Tag("outage"))
 
 
@@ -50,7 +51,8 @@ def test_missing_title_falls_back_to_file_name() -> None:
 
 
 def test_historical_dates_are_kept() -> None:
-    assert parse_frontmatter_note("---\nstart_time: 1628-08-10T12:00:00Z\n---\nBody.\n", "x.md").date == date(1628, 8, 10)
+    text = "---\nstart_time: 1628-08-10T12:00:00Z\n---\nBody.\n"
+    assert parse_frontmatter_note(text, "x.md").date == date(1628, 8, 10)
 
 
 def test_epoch_placeholder_date_is_unknown() -> None:

@@ -143,3 +143,9 @@ def test_a_file_name_that_is_not_utf8_does_not_fail_the_build(seeds: Path, tmp_p
     report = Library(seeds, tmp_path / "index").rebuild()
     assert report.notes == 3
     assert [(s.path, s.reason) for s in report.skipped] == [("d\\xe9j\\xe0", "name is not valid UTF-8 (rename it)")]
+
+
+def test_a_file_name_with_a_line_break_is_skipped_and_reported_on_one_line(tmp_path: Path) -> None:
+    (tmp_path / "x\nERROR forged.md").write_text(NOTE)
+    (tmp_path / "note.md").write_text(NOTE)
+    assert _reasons(tmp_path) == {"x\\nERROR forged.md": "name holds control characters (rename it)"}

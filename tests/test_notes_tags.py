@@ -43,7 +43,9 @@ def test_structured_tag_maps_kind_to_readable_words(raw: str, tag: Tag) -> None:
     assert structured_tag(raw) == tag
 
 
-@pytest.mark.parametrize("raw", ["victim.city.name=", "action.malware.name=at", "threatactor.name=TA", "action.malware.name=the"])
+@pytest.mark.parametrize(
+    "raw", ["victim.city.name=", "action.malware.name=at", "threatactor.name=TA", "action.malware.name=the"]
+)
 def test_structured_tag_drops_empty_short_and_stopword_values(raw: str) -> None:
     assert structured_tag(raw) is None
 

@@ -14,6 +14,7 @@ rebuild, and pathlib once took a third of its time.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,6 +25,8 @@ NOTE_SUFFIXES = (".md", ".markdown")
 OUTSIDE = "a link to outside the seeds folder"
 NOT_REGULAR = "not a regular file"
 BAD_NAME = "name is not valid UTF-8 (rename it)"
+CONTROL_NAME = "name holds control characters (rename it)"
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 class SeedFile(NamedTuple):
@@ -74,8 +77,8 @@ def scan_seeds(seeds_dir: Path) -> tuple[list[SeedFile], list[Skipped]]:
             is_dir = _is_dir(entry)
             if not is_dir and not name.lower().endswith(NOTE_SUFFIXES):
                 continue
-            if not is_printable(name):
-                problems.append(Skipped(escape_name(rel), BAD_NAME))
+            if problem := name_problem(name):
+                problems.append(Skipped(escape_name(rel), problem))
                 continue
             real = _real_path(entry, real_folder, root)
             if real is None:
@@ -102,19 +105,23 @@ def is_inside(real: str, root: str) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def is_printable(name: str) -> bool:
-    """False for a name that was not valid UTF-8 on disk (Python keeps its bytes as surrogates,
-    which no report, JSON manifest or Telegram message can encode)."""
+def name_problem(name: str) -> str | None:
+    """Why a file name cannot be shown as it is, or None. Not UTF-8 on disk: Python keeps its
+    bytes as surrogates, which no report, JSON manifest or Telegram message can encode. Control
+    characters (a line break, an escape sequence): they would forge or garble report lines."""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        return False
-    return True
+        return BAD_NAME
+    if _CONTROL.search(name):
+        return CONTROL_NAME
+    return None
 
 
 def escape_name(name: str) -> str:
-    """A file name that is not UTF-8, printable: ``b"caf\\xe9.md"`` becomes ``caf\\xe9.md``."""
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
+    """A file name made printable: ``b"caf\\xe9.md"`` becomes ``caf\\xe9.md``, a line break ``\\n``."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
 
 
 def _real_path(entry: os.DirEntry[str], real_folder: str, root: str) -> str | None:
