@@ -105,9 +105,19 @@ def test_money_percentages_and_durations_are_graded_as_such() -> None:
     assert graded("how long did the outage last?", "Systems were down for three days.") == EXACT
 
 
-@pytest.mark.parametrize("hostile", ["1," * 300_000, "1." * 300_000, "$1," * 200_000, "9" * 600_000])
-def test_grading_a_hostile_run_of_numbers_takes_linear_time(hostile: str) -> None:
-    started = time.perf_counter()
-    for question in ("how many servers?", "how much was the ransom?", "when was it patched?"):
-        graded(question, hostile)
-    assert time.perf_counter() - started < 2.0
+def _seconds_to_grade(text: str) -> float:
+    """The fastest of three runs over the three number-like kinds."""
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        for question in ("how many servers?", "how much was the ransom?", "when was it patched?"):
+            graded(question, text)
+        runs.append(time.perf_counter() - started)
+    return min(runs)
+
+
+@pytest.mark.parametrize("unit", ["1,", "1.", "$1,", "9", "1 2020 "])
+def test_grading_a_hostile_run_of_numbers_takes_linear_time(unit: str) -> None:
+    small = _seconds_to_grade(unit * (50_000 // len(unit)))
+    large = _seconds_to_grade(unit * (200_000 // len(unit)))
+    assert large < 0.5 or large < 8 * small  # four times the text: 16 times the time if quadratic

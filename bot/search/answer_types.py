@@ -15,7 +15,7 @@ most MAX_MATCHES of them are graded.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -24,7 +24,10 @@ from bot.search.lexicon import DEMONYMS
 from bot.search.tokenize import Tokenizer
 
 MAX_MATCHES = 64  # a hostile passage of a million digits is graded on its first matches only
+MAX_MATCH_CHARS = 64  # no count, date or id is longer: a longer match ("1,1,1,...") is no answer
 NEAR = 40  # characters around a number searched for the counted noun or the question's verb
+WORD_REACH = 24  # characters read past a window's edge to see whether a word is cut there
+WHOLE_TEXT = 4_000  # a text up to this long is tokenized whole, once; a longer one by windows
 
 # Grades: how surely a match is the thing asked for.
 EXACT = 1.0  # a CVE id, a version, a percentage, money, a day, a count next to the counted noun
@@ -197,7 +200,9 @@ def grade(
         for n, match in enumerate(pattern.finditer(text)):
             if n == MAX_MATCHES or best >= EXACT:
                 break
-            if value <= best or known.issuperset(words.within(match.start(), match.end())):
+            if value <= best or match.end() - match.start() > MAX_MATCH_CHARS:
+                continue
+            if known.issuperset(words.within(match.start(), match.end())):
                 continue
             if kind is Kind.COUNT:
                 best = max(best, _count_grade(asked, text, match, words))
@@ -209,25 +214,31 @@ def grade(
 
 
 class _Words:
-    """The terms of one text by position, tokenized once and only when a match needs them."""
+    """The terms of one text by position. A text of ordinary length is tokenized once, when a
+    match first needs it; a longer one only in the windows its matches need, so a huge text
+    costs no more than a short one."""
 
     def __init__(self, text: str, tokenizer: Tokenizer) -> None:
         self.text = text
         self.tokenizer = tokenizer
-        self.starts: list[int] | None = None
-        self.ends: list[int] = []
-        self.terms: list[str] = []
+        self.spans: list[tuple[int, int, str]] | None = None
+        self.starts: list[int] = []
 
     def within(self, lo: int, hi: int) -> set[str]:
-        """The terms of the words lying inside ``lo:hi``."""
-        if self.starts is None:
-            spans = list(self.tokenizer.spans(self.text))
-            self.starts = [s for s, _, _ in spans]
-            self.ends = [e for _, e, _ in spans]
-            self.terms = [t for _, _, t in spans]
-        first = bisect_left(self.starts, max(0, lo))
-        last = bisect_right(self.ends, hi, lo=first)
-        return set(self.terms[first:last])
+        """The terms of the words lying inside ``lo:hi`` (a word cut by an edge is left out)."""
+        text, lo, hi = self.text, max(0, lo), min(len(self.text), hi)
+        if len(text) > WHOLE_TEXT:
+            start, end = max(0, lo - WORD_REACH), min(len(text), hi + WORD_REACH)
+            return {t for s, e, t in self.tokenizer.spans(text[start:end]) if lo <= s + start and e + start <= hi}
+        if self.spans is None:
+            self.spans = list(self.tokenizer.spans(text))
+            self.starts = [s for s, _, _ in self.spans]
+        found = set()
+        for s, e, t in self.spans[bisect_left(self.starts, lo) :]:
+            if e > hi:
+                break
+            found.add(t)
+        return found
 
 
 def _name_grade(asked: Asked, text: str, match: re.Match[str], words: _Words) -> float:
