@@ -25,13 +25,15 @@ from tests.test_telegram_handlers import USER, Chat, is_sent, texts
 BULK = 23  # articles tagged "Bulk": three pages of ten
 
 
-def _note(folder: Path, name: str, title: str, paragraphs: list[str], tags: tuple[str, ...], day: int = 1) -> None:
+def _note(
+    folder: Path, name: str, title: str, paragraphs: list[str], tags: tuple[str, ...], day: int = 1,
+    source: str = "Example News", link: str = "",
+) -> None:
     path = folder / "extra" / f"{name}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    link = f"https://news.example.org/{name}/"
-    path.write_text(
-        note_text(title, paragraphs, source="Example News", link=link, date=f"March {day}, 2022", tags=tags), "utf-8"
-    )
+    link = link or f"https://news.example.org/{name}/"
+    text = note_text(title, paragraphs, source=source, link=link, date=f"March {day}, 2022", tags=tags)
+    path.write_text(text, "utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +55,15 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
         "The chain says care was never at risk.",
     ]
     _note(seeds, "citrix", "Hospital chain locked out of its records", citrix, ("Citrix",), day=6)
+    tv = ["The Sinclair Broadcast Group said a ransomware attack took dozens of its TV stations off the air.",
+          "Local news shows were replaced by reruns while engineers restored the playout servers."]
+    _note(seeds, "sinclair", "Sinclair confirms ransomware attack on its TV stations", tv, (), day=10,
+          source="Wire One")
+    _note(seeds, "sinclair-copy", "Sinclair confirms ransomware attacks on its TV stations", tv, (), day=10,
+          source="Wire Two", link="https://copy.example.net/sinclair-ransomware/")
+    _note(seeds, "sinclair-other", "Sinclair TV stations disrupted by a ransomware attack",
+          ["Viewers of Sinclair stations saw blank screens on Sunday after what the company called a ransomware "
+           "incident; it restored its broadcast systems by Tuesday."], (), day=11, source="Wire Three")
     for number in range(BULK):
         _note(seeds, f"bulk-{number}", f"Bulk story number {number}", [f"Story {number} of the bulk."], ("Bulk",),
               day=7 + number % 20)
@@ -209,7 +220,7 @@ def test_tapping_an_article_of_a_list_shows_its_best_paragraph_for_the_lists_top
 def test_source_and_latest_are_paged_lists_with_a_total(chat: Chat) -> None:
     source, latest = texts(chat.play(chat.api.message(USER, "/source example"), chat.api.message(USER, "/latest")))
     assert f"From Example News</b> — {BULK + 5} articles (page 1/3)" in source
-    assert f"Latest incidents</b> — {BULK + 9} articles (page 1/4)" in latest
+    assert f"Latest incidents</b> — {BULK + 12} articles (page 1/4)" in latest
 
 
 def test_a_question_of_filters_alone_lists_every_article_they_keep_in_pages(chat: Chat) -> None:
@@ -224,3 +235,30 @@ def test_a_forgotten_list_says_it_expired(chat: Chat) -> None:
     stale = {**listing, "reply_markup": {"inline_keyboard": [[{"text": "▶", "callback_data": "l:gone:1"}]]}}
     [answer] = [c for c in chat.play(chat.api.callback(USER, stale, "l:gone:1")) if c.method == "answerCallbackQuery"]
     assert "expired" in answer["text"]
+
+
+def test_a_copy_of_an_article_is_one_page_that_names_the_other_outlet(chat: Chat) -> None:
+    answer = sent(chat.play(chat.api.message(USER, "Sinclair ransomware TV stations off the air")))
+    assert "Sinclair confirms ransomware attack" in answer["text"]
+    copy = "Wire Two" if "Wire One · " in answer["text"] else "Wire One"
+    assert f"Also reported by: {copy}" in answer["text"]
+    pages = [answer["text"]]
+    while "▶" in labels(answer):
+        answer = edited(press(chat, answer, "▶"))
+        pages.append(answer["text"])
+    assert not any(f"{copy} · " in page for page in pages)  # the copy is no page of its own
+
+
+def test_an_answer_links_the_full_article(chat: Chat) -> None:
+    answer = sent(chat.play(chat.api.message(USER, "LINE politicians")))
+    assert '🔗 <a href="https://therecord.media/line-accounts-hacked/">Full article</a>' in answer["html"]
+
+
+def test_other_reports_of_the_story_open_as_a_list(chat: Chat) -> None:
+    answer = sent(chat.play(chat.api.message(USER, "Sinclair ransomware TV stations off the air")))
+    calls = press(chat, answer, "Other reports (2)")
+    reports = sent(calls)
+    assert "Other reports of: Sinclair confirms ransomware" in reports["text"] and "— 2 articles" in reports["text"]
+    assert "Sinclair TV stations disrupted by a ransomware attack" in reports["text"]
+    article = edited(press(chat, reports, "1"))
+    assert "Sinclair" in article["text"]

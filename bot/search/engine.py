@@ -20,6 +20,7 @@ from bot.search.results import Answer, Hit, IndexInfo, Outcome, SourceStats, Sto
 from bot.search.retriever import PassageHit, Retriever
 from bot.search.sentences import best_sentence
 from bot.search.smalltalk import smalltalk
+from bot.search.stories import Stories
 from bot.search.supporting import supporting_sentences
 from bot.search.tokenize import Tokenizer
 
@@ -219,6 +220,34 @@ class Engine:
 
     def latest(self, limit: int | None = 10) -> list[Note]:
         return _newest(self.catalog.notes, limit)
+
+    @cached_property
+    def stories(self) -> Stories:
+        """Copies of one article, and the other reports of a story."""
+        return Stories(self.retriever, self.tokenizer, self.ranker.idf)
+
+    def fold_copies(self, answer: Answer) -> Answer:
+        """``answer`` with each copy of an article (same link, or nearly the same title and opening)
+        folded into the hit of the article it copies, so that pages are different articles."""
+        numbers = [self._note_id[hit.note.path] for hit in answer.hits]
+        return replace(answer, hits=self.stories.collapse(answer.hits, numbers))
+
+    def with_reports(self, answer: Answer, page: int) -> Answer:
+        """``answer`` with the other reports of page ``page``'s story looked up (once): all of
+        them in ``reports``, the copies of its article among them also in ``copies``."""
+        hit = answer.hits[page]
+        if hit.reports is not None:
+            return answer
+        number = self._note_id.get(hit.note.path)
+        found = [] if number is None else self.stories.other_reports(hit.note, number)
+        copies = {c.path: c for c in hit.copies}
+        for other in found:
+            if number is not None and self.stories.is_copy(hit.note, number, other, self._note_id[other.path]):
+                copies.setdefault(other.path, other)
+        reports = tuple({n.path: n for n in (*found, *copies.values())}.values())
+        hits = list(answer.hits)
+        hits[page] = replace(hit, copies=tuple(copies.values()), reports=reports)
+        return replace(answer, hits=tuple(hits))
 
     def best_passage(self, note: Note, topic: str = "") -> Hit | None:
         """The paragraph of ``note`` that says most about ``topic`` (its first when the topic is

@@ -27,7 +27,9 @@ class Hit:
     question, so a renderer can mark them without knowing how matching works; ``sentence`` is the
     span of the sentence holding most of the question, when the passage has several;
     ``supporting`` are up to two sentences of the same story that add what the passage lacks
-    (given for the first hit only).
+    (given for the first hit only). ``copies`` are other notes of the same article (same link,
+    or nearly the same title and opening) folded into this hit; ``reports`` the story's other
+    notes, None until looked up (see bot.search.stories).
     """
 
     rank: int
@@ -38,6 +40,8 @@ class Hit:
     highlights: tuple[tuple[int, int], ...] = ()
     sentence: tuple[int, int] | None = None
     supporting: tuple[Supporting, ...] = ()
+    copies: tuple[Note, ...] = ()
+    reports: tuple[Note, ...] | None = None
 
     @property
     def shown(self) -> str:

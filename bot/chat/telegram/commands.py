@@ -36,6 +36,7 @@ from bot.chat.telegram.keyboards import (
     Label,
     ListItem,
     ListPage,
+    OtherReports,
     TagOpen,
     TagsPage,
     Target,
@@ -100,6 +101,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(TagOpen, handlers.tag_chosen),
     Button(ListPage, handlers.list_page_pressed),
     Button(ListItem, handlers.list_item_pressed),
+    Button(OtherReports, handlers.other_reports_pressed),
     Button(Label, handlers.noop_pressed),
     Button(Unwatch, watching.unwatch_pressed),
 )

@@ -38,6 +38,7 @@ from bot.chat.telegram.keyboards import (
     Listing,
     ListItem,
     ListPage,
+    OtherReports,
     TagOpen,
     TagsPage,
     answer_keyboard,
@@ -332,6 +333,8 @@ async def _answer(
     engine = await _engine(context)
     async with typing(context.bot, message.chat_id):
         answer = await asyncio.to_thread(conversation.ask, engine, question, TOP, replying_to)
+        if answer.hits:
+            answer = await asyncio.to_thread(lambda: engine.with_reports(engine.fold_copies(answer), 0))
     note(hits=len(answer.hits))
     if answer.outcome is Outcome.LISTING and answer.notes:  # filters alone: every article they keep, paged
         notes = await asyncio.to_thread(engine.matching_notes, engine.parse(question), None)
@@ -342,9 +345,16 @@ async def _answer(
     if reply is not None:
         return reply, None, answer
     answer_id = context.bot_data.answers.put(answer)
+    return render.render_answer_page(answer, 0), answer_markup(context, answer_id, answer, 0), answer
+
+
+def answer_markup(context: BotContext, answer_id: str, answer: Answer, page: int, voted: int | None = None) -> (
+    InlineKeyboardMarkup | None
+):
+    """The buttons under page ``page`` of an answer: ◀ ▶, "Other reports (N)", 👍 👎."""
+    reports = len(answer.hits[page].reports or ())
     votes = context.bot_data.feedback is not None
-    keyboard = answer_keyboard(answer_id, 0, len(answer.hits), votes=votes)
-    return render.render_answer_page(answer, 0), keyboard, answer
+    return answer_keyboard(answer_id, page, len(answer.hits), votes=votes, voted=voted, reports=reports)
 
 
 async def ask(update: Update, context: BotContext) -> None:
@@ -456,10 +466,25 @@ async def answer_page_pressed(update: Update, context: BotContext) -> None:
     answer = context.bot_data.answers.get(target.answer_id)
     if answer is None or target.page >= len(answer.hits):
         return await _expired(update)
-    markup = answer_keyboard(
-        target.answer_id, target.page, len(answer.hits), votes=context.bot_data.feedback is not None
-    )
+    engine = await _engine(context)
+    answer = await asyncio.to_thread(engine.with_reports, answer, target.page)
+    context.bot_data.answers.remember(target.answer_id, answer)
+    markup = answer_markup(context, target.answer_id, answer, target.page)
     await _show(update, render.render_answer_page(answer, target.page), markup)
+
+
+async def other_reports_pressed(update: Update, context: BotContext) -> None:
+    """"Other reports (N)" under an answer page: the story's other notes as a list, sent below."""
+    target = _target(update, OtherReports)
+    answer = context.bot_data.answers.get(target.answer_id)
+    if answer is None or target.page >= len(answer.hits) or not answer.hits[target.page].reports:
+        return await _expired(update)
+    hit = answer.hits[target.page]
+    await _query(update).answer()
+    listing = Listing(f"Other reports of: {hit.note.title}", tuple(hit.reports or ()), topic=answer.question)
+    list_id = context.bot_data.lists.put(listing)
+    text, markup = _list_page(list_id, listing, 0)
+    await _message(update).reply_html(text, reply_markup=markup)
 
 
 async def tags_page_pressed(update: Update, context: BotContext) -> None:

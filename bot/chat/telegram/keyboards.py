@@ -65,6 +65,14 @@ class ListItem:
 
 
 @dataclass(frozen=True, slots=True)
+class OtherReports:
+    """"Other reports (N)" under an answer page: the story's other notes, as a list."""
+
+    answer_id: str
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
 class TagOpen:
     """A tag's articles, by the tag's slug (see bot.search.catalog)."""
 
@@ -83,7 +91,7 @@ class Unwatch:
     watch_id: int
 
 
-Target = AnswerPage | TagsPage | ListPage | ListItem | TagOpen | Vote | Label | Unwatch
+Target = AnswerPage | TagsPage | ListPage | ListItem | TagOpen | OtherReports | Vote | Label | Unwatch
 
 _ID = r"([A-Za-z0-9_-]{1,16})"
 _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Target]], ...] = (
@@ -92,6 +100,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Target]], ...]
     (re.compile(rf"l:{_ID}:(\d{{1,5}})"), lambda m: ListPage(m[1], int(m[2]))),
     (re.compile(rf"o:{_ID}:(\d{{1,6}})"), lambda m: ListItem(m[1], int(m[2]))),
     (re.compile(r"g:([a-z0-9_]{1,60})"), lambda m: TagOpen(m[1])),
+    (re.compile(rf"r:{_ID}:(\d{{1,3}})"), lambda m: OtherReports(m[1], int(m[2]))),
     (re.compile(r"w:x:(\d{1,18})"), lambda m: Unwatch(int(m[1]))),
     (re.compile(rf"v:{_ID}:(\d{{1,3}}):([ud])"), lambda m: Vote(m[1], int(m[2]), 1 if m[3] == "u" else -1)),
 )
@@ -128,18 +137,20 @@ def _pager(page: int, pages: int, data_for: str) -> InlineKeyboardMarkup | None:
 
 
 def answer_keyboard(
-    answer_id: str, page: int, pages: int, *, votes: bool = False, voted: int | None = None
+    answer_id: str, page: int, pages: int, *, votes: bool = False, voted: int | None = None, reports: int = 0
 ) -> InlineKeyboardMarkup | None:
-    """The pager, and with ``votes`` a row of 👍 👎 for the page shown (``voted`` marks the one
-    this chat chose, so a press visibly took)."""
-    pager = _pager(page, pages, f"p:{answer_id}:{{}}")
-    if not votes:
-        return pager
-    row = [
-        InlineKeyboardButton(f"{face} ✓" if voted == value else face, callback_data=f"v:{answer_id}:{page}:{code}")
-        for face, value, code in ((UP, 1, "u"), (DOWN, -1, "d"))
-    ]
-    return InlineKeyboardMarkup([*(pager.inline_keyboard if pager else ()), row])
+    """The pager; "Other reports (N)" when the page's story has ``reports`` more notes; and with
+    ``votes`` a row of 👍 👎 for the page shown (``voted`` marks the one this chat chose, so a
+    press visibly took)."""
+    rows = [row] if (row := _pager_row(page, pages, f"p:{answer_id}:{{}}")) else []
+    if reports:
+        rows.append([InlineKeyboardButton(f"Other reports ({reports})", callback_data=f"r:{answer_id}:{page}")])
+    if votes:
+        rows.append([
+            InlineKeyboardButton(f"{face} ✓" if voted == value else face, callback_data=f"v:{answer_id}:{page}:{code}")
+            for face, value, code in ((UP, 1, "u"), (DOWN, -1, "d"))
+        ])
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def tags_keyboard(page: int, pages: int) -> InlineKeyboardMarkup | None:

@@ -116,26 +116,31 @@ def format_date(day: date | None) -> str:
     return day.strftime("%d %b %Y").lstrip("0") if day else ""
 
 
-def _frame(note: Note, did_you_mean: str | None, limit: int, lead: str = "") -> tuple[str, str]:
+def _frame(hit: Hit, did_you_mean: str | None, limit: int, lead: str = "") -> tuple[str, str]:
     """Everything around the passage, each field clipped to ``limit`` characters; ``lead`` is
     a line of HTML above the title."""
+    note = hit.note
     head = [lead] if lead else []
     if did_you_mean:
         head.append(f"Did you mean: <i>{escape(_clip(did_you_mean, limit))}</i>?")
     head.append(f"<b>{escape(_clip(note.title, limit))}</b>")
     meta = " · ".join(_clip(p, limit) for p in (note.source, format_date(note.date), note.author) if p)
     tail = [escape(meta)] if meta else []
+    if hit.copies:
+        outlets = dict.fromkeys(_clip(copy.source, NAME_LIMIT) for copy in hit.copies if copy.source)
+        tail.append(f"Also reported by: {escape(_clip(', '.join(outlets), limit))}" if outlets else "")
     if note.link and len(note.link) <= 4 * limit:  # a clipped URL is a broken URL: drop it instead
-        tail.append(f"🔗 {escape(note.link)}")
-    return "\n\n".join(head) + "\n\n", "\n\n" + "\n".join(tail)
+        tail.append(f"🔗 {_link(note.link, 'Full article')}" if _is_web_link(note.link) else f"🔗 {escape(note.link)}")
+    return "\n\n".join(head) + "\n\n", "\n\n" + "\n".join(line for line in tail if line)
 
 
 def render_hit(hit: Hit, did_you_mean: str | None = None, lead: str = "") -> str:
     """One hit as a message: title bold, the passage with the question's words bold and its best
-    sentence underlined, the supporting sentences under it, source · date · author, link."""
+    sentence underlined, the supporting sentences under it, source · date · author, the outlets
+    of the copies folded into it, and a link to the full article."""
     supporting = "".join(f"\n\n▸ {_bold(s.text, s.highlights)}" for s in hit.supporting)
     for limit in (1000, 200, 40):  # shrink absurd titles or links until the passage has room
-        head, tail = _frame(hit.note, did_you_mean, limit, lead)
+        head, tail = _frame(hit, did_you_mean, limit, lead)
         budget = MAX_MESSAGE - telegram_length(head + supporting + tail)
         if budget >= 500:
             break

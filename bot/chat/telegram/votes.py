@@ -15,8 +15,9 @@ import sqlite3
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot.chat.telegram import handlers
 from bot.chat.telegram.context import BotContext
-from bot.chat.telegram.keyboards import Vote, answer_keyboard, parse_callback
+from bot.chat.telegram.keyboards import Vote, parse_callback
 from bot.chat.telegram.updatelog import note
 from bot.state import feedback
 from bot.state.sqlite import StateError
@@ -61,7 +62,7 @@ async def vote_pressed(update: Update, context: BotContext) -> None:
         return
     note(vote=target.value)
     await query.answer(CHANGED if replaced else THANKS[target.value])
-    markup = answer_keyboard(target.answer_id, target.page, len(answer.hits), votes=True, voted=target.value)
+    markup = handlers.answer_markup(context, target.answer_id, answer, target.page, voted=target.value)
     await _mark(update, markup)
 
 

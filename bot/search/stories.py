@@ -1,0 +1,90 @@
+"""Reports of one story: the same article stored twice, and other outlets' reports of it.
+
+The notes hold copies (one link saved twice, a republished article whose title gained an "s")
+and several outlets' reports of one event. An answer should show a copy once, naming the other
+outlets, and offer the story's other reports instead of paging through them as new stories.
+
+Titles are compared as sets of index terms weighted by idf, so shared names ("Sinclair",
+"Kaseya") count and shared everyday words ("attack", "2021") hardly do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import timedelta
+
+from bot.notes.models import Note
+from bot.search.query import Query
+from bot.search.results import Hit
+from bot.search.retriever import Retriever
+from bot.search.tokenize import Tokenizer
+
+SAME_STORY = 0.4  # weighted title overlap from which two reports a week apart tell one story
+NEAR_COPY_TITLE = 0.8  # ... and from which two articles are copies, if their first paragraphs agree
+NEAR_COPY_TEXT = 0.5  # term overlap of the first paragraphs of two copies
+STORY_DAYS = 7
+CANDIDATES = 30
+
+
+class Stories:
+    """Finds a note's copies and other reports among the notes a retriever serves."""
+
+    def __init__(self, retriever: Retriever, tokenizer: Tokenizer, idf: Callable[[str], float]) -> None:
+        self._retriever = retriever
+        self._tokenize = tokenizer
+        self._idf = idf
+
+    def title_overlap(self, a: Note, b: Note) -> float:
+        """How much of their titles two notes share, 0..1, weighted by idf."""
+        first, second = set(self._tokenize(a.title)), set(self._tokenize(b.title))
+        union = sum(self._idf(t) for t in first | second)
+        return sum(self._idf(t) for t in first & second) / union if union > 0 else 0.0
+
+    def is_copy(self, a: Note, a_number: int, b: Note, b_number: int) -> bool:
+        """The same article twice: one link, or nearly the same title and the same opening."""
+        if a.link and a.link == b.link:
+            return True
+        if self.title_overlap(a, b) < NEAR_COPY_TITLE:
+            return False
+        first, second = set(self._opening(a_number)), set(self._opening(b_number))
+        return bool(first | second) and len(first & second) >= NEAR_COPY_TEXT * len(first | second)
+
+    def collapse(self, hits: Sequence[Hit], numbers: Sequence[int]) -> tuple[Hit, ...]:
+        """``hits`` (of the notes numbered ``numbers``) with each copy of an earlier hit's article
+        dropped and named in that hit's ``copies``; an article's further paragraphs stay."""
+        kept: list[tuple[Hit, int]] = []
+        for hit, number in zip(hits, numbers, strict=True):
+            for i, (lead, lead_number) in enumerate(kept):
+                if lead_number != number and self.is_copy(lead.note, lead_number, hit.note, number):
+                    if all(c.path != hit.note.path for c in lead.copies):
+                        kept[i] = (replace(lead, copies=(*lead.copies, hit.note)), lead_number)
+                    break
+            else:
+                kept.append((hit, number))
+        copies = {lead_number: lead.copies for lead, lead_number in kept}
+        return tuple(replace(hit, copies=copies[number]) for hit, number in kept)
+
+    def other_reports(self, note: Note, number: int, limit: int = 20) -> list[Note]:
+        """The other notes on ``note``'s story: published within a week of it, with titles that
+        share most of its weight; most alike first."""
+        terms = list(dict.fromkeys(self._tokenize(note.title)))
+        if not terms:
+            return []
+        window = None
+        if note.date is not None:
+            week = timedelta(days=STORY_DAYS)
+            window = Query("", after=note.date - week, before=note.date + week + timedelta(days=1))
+        found = []
+        for hit in self._retriever.top_notes(terms, CANDIDATES, window):
+            other = self._retriever.note(hit.note)
+            if hit.note != number and other.path != note.path:
+                overlap = 1.0 if other.link == note.link else self.title_overlap(note, other)
+                if overlap >= SAME_STORY:
+                    found.append((overlap, other))
+        found.sort(key=lambda pair: -pair[0])
+        return [other for _, other in found[:limit]]
+
+    def _opening(self, number: int) -> list[str]:
+        passages = self._retriever.passages_of(number, [])
+        return self._tokenize(self._retriever.passage_text(passages[0].passage)) if passages else []
