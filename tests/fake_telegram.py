@@ -160,6 +160,7 @@ class FakeTelegram:
         self.descriptions: dict[str, str] = {}
         self.menus: dict[str, list[str]] = {}  # "default" or "chat:<id>" -> the command names set there
         self.blocked: set[int] = set()  # chats whose user blocked the bot: sending there is Forbidden
+        self.migrated: dict[int, int] = {}  # group id -> the supergroup it was upgraded to
         self._updates: list[dict] = []
         self._messages: dict[tuple[int, int], dict] = {}
         self._callbacks: set[str] = set()
@@ -426,6 +427,8 @@ class FakeTelegram:
             payload = {"ok": False, "error_code": error.code, "description": error.description}
             if getattr(error, "retry_after", None):
                 payload["parameters"] = {"retry_after": error.retry_after}
+            if getattr(error, "migrate_to", None):
+                payload["parameters"] = {"migrate_to_chat_id": error.migrate_to}
         except (KeyError, ValueError, TypeError, AttributeError) as error:
             status = 400
             payload = {"ok": False, "error_code": 400, "description": f"Bad Request: {error!r}"}
@@ -519,6 +522,10 @@ class FakeTelegram:
         chat_id = int(chat_id)
         if chat_id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.migrated:
+            error = ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat")
+            error.migrate_to = self.migrated[chat_id]  # type: ignore[attr-defined]
+            raise error
         if chat_id < 0:
             return {"id": chat_id, "type": "supergroup", "title": "SOC team"}
         return {"id": chat_id, "type": "private", "first_name": "Alice"}

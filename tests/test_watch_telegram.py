@@ -371,3 +371,20 @@ def test_without_a_writable_watch_file_watch_says_so_and_the_index_still_refresh
 
     scenario(run())
     assert api.errors() == []
+
+
+def test_a_group_that_became_a_supergroup_keeps_its_watches_under_its_new_id(api, root) -> None:
+    group, supergroup = -100123, -100999
+
+    async def run() -> None:
+        async with running(api, root) as bot:
+            mark = api.mark()
+            await bot.send(api.group_message(ALICE, "/watch Fortinet VPN", group_id=group))
+            await bot.wait(to(group, "Watching"), mark)
+            api.migrated[group] = supergroup
+            mark = api.mark()
+            add_fortinet_note(root)
+            await bot.wait(to(supergroup, "New note for your watch"), mark)
+            assert [w.chat_id for w in bot.data.watcher.store.all()] == [supergroup]
+
+    scenario(run())

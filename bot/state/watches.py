@@ -186,6 +186,15 @@ class WatchStore:
                 "UPDATE watches SET paused_at = NULL WHERE chat_id = ? AND paused_at IS NOT NULL", (chat_id,)
             ).rowcount
 
+    def move_chat(self, old: int, new: int) -> int:
+        """A group became a supergroup with a new id: its watches and queued notifications move
+        there (a watch the new chat already has is kept once). Returns how many watches moved."""
+        with self._lock, transaction(self._db) as db:
+            moved = db.execute("UPDATE OR IGNORE watches SET chat_id = ? WHERE chat_id = ?", (new, old)).rowcount
+            db.execute("DELETE FROM watches WHERE chat_id = ?", (old,))
+            db.execute("UPDATE notifications SET chat_id = ? WHERE chat_id = ?", (new, old))
+            return moved
+
     # ------------------------------------------------------------------ builds and notifications
 
     def handled(self, build: str) -> bool:

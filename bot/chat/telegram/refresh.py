@@ -23,7 +23,7 @@ from typing import Any
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.chat.alerts import Queued, WatchRules, queue_matches
 from bot.chat.telegram import render
@@ -176,6 +176,10 @@ class Watcher:
             return True
         except Forbidden as error:
             await self._pause(store, chat_id, unsent, str(error))
+        except ChatMigrated as error:  # the group became a supergroup: its watches follow it
+            moved = await asyncio.to_thread(store.move_chat, chat_id, error.new_chat_id)
+            await asyncio.to_thread(store.release, unsent)
+            logger.info("Chat %s is now %s: its %d watches moved there", chat_id, error.new_chat_id, moved)
         except BadRequest as error:
             if any(reason in str(error).lower() for reason in GONE):
                 await self._pause(store, chat_id, unsent, str(error))
