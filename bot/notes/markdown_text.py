@@ -20,7 +20,7 @@ import html
 import re
 
 from bot.notes.boilerplate import is_boilerplate
-from bot.notes.characters import DROP_INVISIBLE
+from bot.notes.characters import drop_invisible
 from bot.notes.sentences import bounded_passages
 
 _IMAGE_MARK = "\x00"
@@ -90,9 +90,7 @@ _LABEL_MAX = 40
 
 def normalise_space(text: str) -> str:
     """One line of plain text: invisible characters gone, any whitespace run a single space."""
-    if not text.isascii():
-        text = text.translate(DROP_INVISIBLE)
-    return " ".join(text.split())
+    return " ".join(drop_invisible(text).split())
 
 
 def clean_inline(text: str) -> str:
@@ -165,7 +163,7 @@ def paragraphs(body: str) -> tuple[str, ...]:
 def _prepare(body: str) -> str:
     """Whole-body passes that must see across lines: newlines, images with long titles."""
     body = body.replace("\r\n", "\n").replace("\r", "\n")
-    body = body.translate(DROP_INVISIBLE).replace("\xa0", " ")
+    body = drop_invisible(body).replace("\xa0", " ")
     body = _LINKED_IMAGE.sub(_IMAGE_MARK, body)
     body = _IMAGE.sub(_IMAGE_MARK, body)
     return _HTML_IMAGE.sub(_IMAGE_MARK, body)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.notes.characters import DROP_INVISIBLE
+from bot.notes.characters import drop_invisible
 
 _FILTER = re.compile(r'(?<!\S)(source|tag|after|before):(?:"([^"]*)"|(\S+))', re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -40,7 +40,7 @@ def parse_query(question: str) -> Query:
         values[match.group(1).lower()] = (match.group(2) if match.group(2) is not None else match.group(3)).strip()
         return " "
 
-    text = " ".join(_FILTER.sub(take, question.translate(DROP_INVISIBLE)).split())
+    text = " ".join(_FILTER.sub(take, drop_invisible(question)).split())
     after = _date_value(values.get("after"), "after", problems)
     before = _date_value(values.get("before"), "before", problems)
     return Query(

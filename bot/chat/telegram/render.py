@@ -15,7 +15,7 @@ from html import escape
 from bot.chat import text as plain
 from bot.chat.telegram.keyboards import Listing
 from bot.chat.text import around_sentence
-from bot.notes.characters import DROP_INVISIBLE
+from bot.notes.characters import drop_invisible
 from bot.notes.models import Note
 from bot.notes.sentences import sentence_spans
 from bot.search.catalog import TagEntry
@@ -40,7 +40,7 @@ def telegram_length(text: str) -> int:
 
 def is_blank(text: str) -> bool:
     """True for text with nothing to search once invisible characters are gone."""
-    return not text.translate(DROP_INVISIBLE).strip()
+    return not drop_invisible(text).strip()
 
 
 def highlight(passage: str, spans: Iterable[tuple[int, int]], sentence: tuple[int, int] | None = None) -> str:
