@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from small_corpus import KASEYA, PIPELINE, engine
+from small_corpus import KASEYA, PIPELINE, engine, note
 
 from bot.search.conversation import Conversation, Conversations
 from bot.search.results import Outcome
@@ -72,3 +72,12 @@ def test_conversations_keep_at_most_their_limit_of_chats_forgetting_the_least_re
     chats.get("c")
     assert len(chats) == 2
     assert chats.get("a") is a and chats.get("b") is not b
+
+
+def test_a_message_naming_nothing_leans_on_the_story_even_when_other_articles_hold_its_words_better():
+    payroll = note("Payroll firm says employee data taken", ["Employee data was taken from a payroll firm."])
+    conversation = Conversation()
+    chain = engine(KASEYA, PIPELINE, payroll)
+    conversation.ask(chain, "what happened with the Kaseya VSA servers?")
+    follow = conversation.ask(chain, "how many businesses were affected downstream?")
+    assert follow.hits[0].note.path == KASEYA.path and follow.about == KASEYA.title

@@ -14,7 +14,8 @@ OLD = note("APT28 phishing wave hits ministries", ["APT28 sent phishing emails t
            tags=(APT,))
 NEW = note("APT28 exploits router flaw", ["APT28 exploited a router flaw in attacks."], day=date(2021, 11, 2),
            tags=(APT,))
-FORECAST = note("Ransomware forecast", ["Analysts expect REvil to return with new attacks in 2023."])
+FORECAST = note("Ransomware forecast",
+                ["Analysts said today that REvil, quiet since 2021, may return in December 2023."])
 ENGINE = engine(KASEYA, PIPELINE, OLD, NEW, FORECAST)
 
 
@@ -56,3 +57,26 @@ def test_a_filter_that_cannot_be_read_is_named_not_dropped():
     assert answer.hits[0].note.path == KASEYA.path
     alone = ENGINE.ask("before:2021-13-45")
     assert alone.problems and alone.outcome is Outcome.NOTHING
+
+
+def test_a_question_about_a_month_after_the_newest_note_is_never_confident():
+    recap = note("Kaseya VSA attack recap",
+                 ["In November 2021 the REvil gang was behind the ransomware attack on Kaseya VSA, a December "
+                  "report will say."], day=date(2021, 11, 30))
+    kaseya = engine(KASEYA, recap)
+    assert kaseya.ask("who was behind the Kaseya VSA ransomware attack in November 2021?").confident
+    answer = kaseya.ask("who was behind the Kaseya VSA ransomware attack in December 2021?")
+    assert answer.hits and not answer.confident
+
+
+def test_a_question_about_the_present_is_never_confident_the_notes_are_an_archive():
+    answer = ENGINE.ask("who is behind the Kaseya VSA ransomware attack today?")
+    assert answer.hits and not answer.confident
+
+
+def test_a_word_naming_the_articles_source_counts_as_held():
+    dfir = note("Sodinokibi ransomware intrusion", ["The intrusion started with IcedID and ended with Sodinokibi."],
+                source="The DFIR Report")
+    teams = note("Incident responders share playbooks", ["DFIR teams shared their playbooks at a conference."])
+    answer = engine(dfir, teams).ask("what started the sodinokibi intrusion in the dfir report?")
+    assert answer.hits[0].note.path == dfir.path and answer.confident

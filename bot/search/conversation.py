@@ -6,7 +6,8 @@ Whether a message leans on the story or names a new one is decided by what its o
 - a reply to one of the bot's answers leans on that answer's story, whatever it says;
 - a name the story's notes never mention ("what about Colonial Pipeline?") starts a new story;
 - otherwise a message with a pronoun or a leaning opener ("it", "they", "and the...", "what
-  about"), or with only one or two words to search for, leans on the story;
+  about"), with only one or two words to search for, or with no name at all ("what employee
+  data was taken?") leans on the story, and so does one the story answers surely;
 - otherwise the story is kept unless the message alone finds a sure answer elsewhere that holds
   clearly more of it (NEW_STORY_MARGIN) than the story does.
 
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot.search.engine import Engine
+from bot.search.relevance import SURE_RELEVANCE
 from bot.search.results import Answer, Outcome, Story
 
 # How much more of a message an answer elsewhere must hold than the story to leave the story.
@@ -66,7 +68,8 @@ class Conversation:
             within = replace(engine.ask(f"{message} {' '.join(story.words)}", top, story=story), question=message)
             if within.hits:
                 within = replace(within, outcome=Outcome.UNSURE)
-        if within.hits and (replied or _leans(engine, message) or not _found_elsewhere(alone, within, story)):
+        follows = replied or _leans(engine, message) or within.relevance >= SURE_RELEVANCE
+        if within.hits and (follows or not _found_elsewhere(alone, within, story)):
             return self._settle(engine, replace(within, about=story.title), story)
         return self._settle(engine, alone, None)
 
@@ -90,8 +93,10 @@ class Conversation:
 
 
 def _leans(engine: Engine, message: str) -> bool:
-    """A pronoun or a leaning opener, or too few words to stand alone."""
-    return bool(_LEANING.search(message)) or len(engine.tokenizer(engine.parse(message).text)) <= SHORT
+    """A pronoun or a leaning opener, too few words to stand alone, or no name at all: a message
+    that names nothing cannot name another story."""
+    text = engine.parse(message).text
+    return bool(_LEANING.search(message)) or len(engine.tokenizer(text)) <= SHORT or not engine.names(text)
 
 
 def _found_elsewhere(alone: Answer, within: Answer, story: Story) -> bool:

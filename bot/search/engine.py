@@ -27,6 +27,8 @@ from bot.search.tokenize import Tokenizer
 if TYPE_CHECKING:
     from bot.search.backend import NotesCatalog
 
+SAME_STORY = 0.5
+
 
 class Engine:
     """Immutable once built, so many threads may ask at once while a rebuild makes the next one."""
@@ -117,23 +119,30 @@ class Engine:
 
     def _names_in(self, text: str) -> str:
         """The words of ``text`` the notes know as names (REvil, Kaseya, numbers), the rest dropped."""
+        return " ".join(text[s:e] for s, e, _ in self._name_spans(text))
+
+    def names(self, text: str) -> tuple[str, ...]:
+        """The index terms of ``text`` that the notes write as names (see names.py), once each."""
+        return tuple(dict.fromkeys(t for _, _, t in self._name_spans(text)))
+
+    def _name_spans(self, text: str) -> list[tuple[int, int, str]]:
         share, known = self.retriever.name_share, self.retriever.note_frequency
-        return " ".join(text[s:e] for s, e, t in self.tokenizer.spans(text) if known(t) and share(t) >= NAME_SHARE)
+        return [(s, e, t) for s, e, t in self.tokenizer.spans(text) if known(t) and share(t) >= NAME_SHARE]
 
     def names_outside(self, text: str, story: Story) -> tuple[str, ...]:
         """The names of ``text`` (as index terms) that no note of ``story`` holds: a message that
         brings them names another story."""
-        ids = self._note_ids(story)
-        share, known = self.retriever.name_share, self.retriever.note_frequency
-        names = [t for _, _, t in self.tokenizer.spans(text) if known(t) and share(t) >= NAME_SHARE]
+        names = self.names(text)
         if not names:
             return ()
+        ids = self._note_ids(story)
         held = set().union(*(hit.holds for hit in self.retriever.top_notes(names, len(ids), among=ids)))
-        return tuple(dict.fromkeys(t for t in names if t not in held))
+        return tuple(t for t in names if t not in held)
 
     def story_of(self, answer: Answer) -> Story | None:
         """The story an answer tells: its first hit's article, the notes sharing its link, and the
-        other hits' articles whose titles say mostly the same (another outlet's report)."""
+        other hits' articles whose titles say mostly the same (SAME_STORY of the longer title's
+        terms: another outlet's report of it, not just another story about the same gang)."""
         if not answer.hits:
             return None
         first = answer.hits[0].note
@@ -141,7 +150,7 @@ class Engine:
         paths = {first.path, *(n.path for n in self._notes_by_link.get(first.link, ()))}
         for hit in answer.hits[1:]:
             other = set(self.tokenizer(hit.note.title))
-            if title and other and len(title & other) >= 0.5 * min(len(title), len(other)):
+            if title and other and len(title & other) >= SAME_STORY * max(len(title), len(other)):
                 paths.add(hit.note.path)
         words = tuple(dict.fromkeys(self.tokenizer(self.parse(answer.question).text)))
         return Story(title=first.title, notes=frozenset(paths), words=words)

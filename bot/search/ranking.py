@@ -13,7 +13,7 @@ when it clearly leads.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -53,6 +53,7 @@ class Ranker:
         self.tokenize = tokenizer
         self.n_notes = retriever.note_count()
         self.max_idf = float(np.log(self.n_notes + 0.5) - np.log(0.5)) if self.n_notes else 1.0
+        self._sources: dict[str, frozenset[str]] = {}  # a source name's terms (a few dozen sources)
 
     def idf(self, term: str) -> float:
         """Plain idf over articles, never below a small floor: how telling a question word is."""
@@ -99,6 +100,7 @@ class Ranker:
         if not terms:
             return Ranked((), weights, corrections)
         notes = self.retriever.top_notes(terms, CANDIDATE_NOTES * 2, filters, among)
+        notes = [self._with_source(hit, weights) for hit in notes]
         held = relevance(notes[:CANDIDATE_NOTES], weights, missing_idf, self.retriever.name_share)
         if held < MIN_RELEVANCE:
             return Ranked((), weights, corrections, relevance=held)
@@ -127,6 +129,18 @@ class Ranker:
         lead = [n for n in notes if chosen and n.note == chosen[0][0].note]
         lead_held = relevance(lead, weights, missing_idf, self.retriever.name_share)
         return Ranked(tuple(chosen), weights, corrections, story, relevance=held, lead_relevance=lead_held)
+
+    def _with_source(self, hit: NoteHit, weights: Mapping[str, float]) -> NoteHit:
+        """``hit`` holding also the question's words that name its source: "in the DFIR report's
+        case" is about an article of The DFIR Report, which its text need not say."""
+        named = weights.keys() & self._source_terms(self.retriever.note(hit.note).source)
+        return replace(hit, holds=hit.holds | named) if named - hit.holds else hit
+
+    def _source_terms(self, source: str) -> frozenset[str]:
+        terms = self._sources.get(source)
+        if terms is None:
+            terms = self._sources[source] = frozenset(self.tokenize(source))
+        return terms
 
     def _articles(self, notes: list[NoteHit], passages: dict[int, list[PassageHit]]) -> list[tuple[int, float]]:
         """The best few articles by article-level BM25 plus a share of their best passage's

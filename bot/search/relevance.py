@@ -20,6 +20,11 @@ NAME_SHARE = 0.5
 # Between MIN_RELEVANCE and this the best match is shown as unsure: it may not answer.
 SURE_RELEVANCE = 0.8
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_YEAR = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? +((?:19|20)\d\d)\b", re.IGNORECASE
+)
+_NOW = re.compile(r"\b(?:today|tonight|tomorrow|right now|this weekend|this week|next week)\b", re.IGNORECASE)
 
 
 def relevance(
@@ -47,8 +52,16 @@ def relevance(
 
 def is_sure(held: float, question: str, last_date: date | None) -> bool:
     """Whether the best match can be given as the answer: the article holds SURE_RELEVANCE of the
-    question, and the question asks about no year after the newest note (the notes cannot know
-    about 2023's incidents, however well some 2021 article matches the words)."""
-    if held < SURE_RELEVANCE:
+    question, and the question asks about no time the notes cannot know: a year or a month after
+    the newest note ("the royal mail attack in jan 2023"; however well some 2021 article matches
+    the words), or the present ("today", "right now": the notes are an archive)."""
+    if held < SURE_RELEVANCE or _NOW.search(question):
         return False
-    return last_date is None or all(int(y) <= last_date.year for y in _YEAR.findall(question))
+    if last_date is None:
+        return True
+    if any(int(y) > last_date.year for y in _YEAR.findall(question)):
+        return False
+    return all(
+        (int(year), _MONTHS.index(month[:3].lower()) + 1) <= (last_date.year, last_date.month)
+        for month, year in _MONTH_YEAR.findall(question)
+    )
