@@ -27,9 +27,6 @@ from bot.search.tokenize import Tokenizer
 if TYPE_CHECKING:
     from bot.search.backend import NotesCatalog
 
-SAME_STORY = 0.5
-
-
 class Engine:
     """Immutable once built, so many threads may ask at once while a rebuild makes the next one."""
 
@@ -140,20 +137,15 @@ class Engine:
         return tuple(t for t in names if t not in held)
 
     def story_of(self, answer: Answer) -> Story | None:
-        """The story an answer tells: its first hit's article, the notes sharing its link, and the
-        other hits' articles whose titles say mostly the same (SAME_STORY of the longer title's
-        terms: another outlet's report of it, not just another story about the same gang)."""
+        """The story an answer tells, for the follow-ups that lean on it: its first hit's article
+        and that article's other reports (``Stories``: copies, and other outlets within a week)."""
         if not answer.hits:
             return None
         first = answer.hits[0].note
-        title = set(self.tokenizer(first.title))
-        paths = {first.path, *(n.path for n in self._notes_by_link.get(first.link, ()))}
-        for hit in answer.hits[1:]:
-            other = set(self.tokenizer(hit.note.title))
-            if title and other and len(title & other) >= SAME_STORY * max(len(title), len(other)):
-                paths.add(hit.note.path)
+        number = self._note_id.get(first.path)
+        reports = [] if number is None else self.stories.other_reports(first, number)
         words = tuple(dict.fromkeys(self.tokenizer(self.parse(answer.question).text)))
-        return Story(title=first.title, notes=frozenset(paths), words=words)
+        return Story(title=first.title, notes=frozenset({first.path, *(n.path for n in reports)}), words=words)
 
     def matching_notes(self, query: Query, limit: int | None = 10) -> list[Note]:
         """The articles ``query``'s filters keep, newest first: what a message of filters alone asks for."""
@@ -166,13 +158,6 @@ class Engine:
     @cached_property
     def _note_id(self) -> dict[str, int]:
         return {note.path: i for i, note in enumerate(self.catalog.notes)}
-
-    @cached_property
-    def _notes_by_link(self) -> dict[str, list[Note]]:
-        by_link: dict[str, list[Note]] = {}
-        for note in self.catalog.notes:
-            by_link.setdefault(note.link, []).append(note)
-        return by_link
 
     def _did_you_mean(self, text: str, ranked: Ranked, hits: Sequence[Hit]) -> str | None:
         """The question respelt with each corrected word as the notes spell it."""
