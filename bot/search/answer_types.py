@@ -234,10 +234,12 @@ class _Words:
             self.spans = list(self.tokenizer.spans(text))
             self.starts = [s for s, _, _ in self.spans]
         found = set()
-        for s, e, t in self.spans[bisect_left(self.starts, lo) :]:
-            if e > hi:
+        spans = self.spans
+        for i in range(bisect_left(self.starts, lo), len(spans)):
+            _, end, term = spans[i]
+            if end > hi:
                 break
-            found.add(t)
+            found.add(term)
         return found
 
 
