@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BOT := $(VENV)/bin/incident-bot
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-scale index clean
+.PHONY: run test lint bench bench-hostile bench-scale index clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/search_speed.py
+
+bench-hostile: $(STAMP)
+	$(PY) bench/hostile.py
 
 # Bench-only engines (bm25s, tantivy) and matplotlib live in the `bench` extra, never the runtime.
 BENCH_STAMP := $(VENV)/.installed-bench

@@ -12,7 +12,12 @@ Measures, over the full corpus:
   and questions generated from the corpus with ``random.Random(42)``): the first stage (tokenise +
   ``BM25Matrix.scores`` + top-10 by argpartition) and the full answer (``Engine.ask(q, top=10)``);
 * rank-bm25's ``BM25Okapi`` on the same passage tokens for a subset of the queries: its build
-  time, its ``get_scores`` p50, and the largest relative difference from our scores.
+  time, its ``get_scores`` p50, and the largest relative difference from our scores;
+* issue 14's three figures through the real ``incident-bot`` command, each in fresh processes:
+  ``index build`` after adding 10 notes to an indexed copy of the corpus (beside the full build),
+  the time per question of ``ask --json -`` over 100 questions (beside rank-bm25's ``get_scores``
+  on the same questions), and one ``ask QUESTION`` from a cold process (beside the bare start of
+  an interpreter that imports numpy).
 
 Prints a table with PASS/FAIL against the targets and saves JSON in bench/results/.
 The corpus is test data read in place; nothing of it is copied into the project.
@@ -50,7 +55,12 @@ TARGETS = {
     "first_stage_p50_ms": 2.0,
     "first_stage_p99_ms": 10.0,
     "rss_mb": 150.0,
+    "cli_build_10_s": 2.0,
+    "cli_cold_ask_s": 0.7,
 }
+SPEEDUP_TARGET = 50.0  # ask --json per question vs rank-bm25 get_scores: at least this many times faster
+ASK_QUESTIONS = 100
+ADDED_NOTES = 10
 PARITY_RTOL = 1e-9
 TOP = 10
 
@@ -276,8 +286,13 @@ def main() -> None:
         )
         _say(f"ran {len(questions)} questions x {args.passes} in a fresh process")
 
+        ask_questions = random.Random(7).sample(questions, min(ASK_QUESTIONS, len(questions)))
+        results["cli"] = cli_figures(seeds, work, ask_questions, args.runs)
+        results.update(cli_build_10_s=results["cli"]["build_10_s"], cli_cold_ask_s=results["cli"]["cold_ask_s"])
         if args.bm25_queries:
-            results["rank_bm25"] = compare_rank_bm25(notes, index_dir, questions, args.bm25_queries)
+            results["rank_bm25"] = compare_rank_bm25(notes, index_dir, questions, args.bm25_queries, ask_questions)
+            per_question = results["cli"]["ask_per_question_ms"]
+            results["ask_speedup"] = results["rank_bm25"]["ask_questions_ms"]["mean"] / per_question
         results["loadavg_end"] = os.getloadavg()
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -291,8 +306,9 @@ def main() -> None:
         sys.exit(1)
 
 
-def compare_rank_bm25(notes, index_dir: Path, questions: list[str], n: int) -> dict:
-    """rank-bm25 over the same passage tokens (title + paragraph, as tests/conftest.py builds them)."""
+def compare_rank_bm25(notes, index_dir: Path, questions: list[str], n: int, ask_questions: list[str]) -> dict:
+    """rank-bm25 over the same passage tokens (title + paragraph, as tests/conftest.py builds them);
+    also its ``get_scores`` time on the questions ``ask --json -`` answered."""
     from rank_bm25 import BM25Okapi
 
     from bot.search.store import load_index
@@ -318,7 +334,14 @@ def compare_rank_bm25(notes, index_dir: Path, questions: list[str], n: int) -> d
         rel = _max_relative_difference(got, expected)
         if rel > worst or not worst_q:
             worst, worst_q = rel, q
+    ask_times = []
+    for q in ask_questions:
+        terms = tokenize(q)
+        started = time.perf_counter()
+        reference.get_scores(terms)
+        ask_times.append(time.perf_counter() - started)
     return {
+        "ask_questions_ms": _percentiles(ask_times),
         "build_s": build_s,
         "queries": len(subset),
         "get_scores_ms": _percentiles(times),
@@ -326,6 +349,71 @@ def compare_rank_bm25(notes, index_dir: Path, questions: list[str], n: int) -> d
         "max_rel_diff_question": worst_q,
         "parity": bool(worst <= PARITY_RTOL),
     }
+
+
+def cli_figures(seeds: Path, work: Path, questions: list[str], runs: int) -> dict:
+    """Issue 14's figures through ``incident-bot`` itself, as a user meets them (start-up,
+    imports, staleness check and loading included): each command is a fresh process."""
+    from bench.incremental import link_tree
+
+    mirror, index_dir = work / "cli-seeds", work / "cli-index"
+    link_tree(seeds, mirror)
+    flags = ["--seeds", str(mirror), "--index", str(index_dir)]
+    full = _timed([*flags, "index", "build"])
+    donors = sorted(p for p in mirror.rglob("*.md"))
+    rng = random.Random(11)
+    build_runs = []
+    for run in range(runs):
+        for i, donor in enumerate(rng.sample(donors, ADDED_NOTES)):
+            text = donor.read_text("utf-8", errors="replace").replace("# ", f"# Follow-up {run}.{i}: ", 1)
+            (donor.parent / f"zz-bench-{run}-{i}.md").write_text(text, "utf-8")
+        build_runs.append(_timed([*flags, "index", "build"]))
+    _say(f"index build after adding {ADDED_NOTES} notes: {_fmt_runs(build_runs, 's')} (full build {full:.2f} s)")
+    # The index as a user has it: built a while after the seeds last changed.
+    time.sleep(1.2)
+    _timed([*flags, "index", "build"])
+
+    text = "".join(q.replace("\n", " ") + "\n" for q in questions)
+    empty = [_timed(["--index", str(index_dir), "ask", "--json", "-"], stdin="") for _ in range(runs)]
+    full_runs = [_timed(["--index", str(index_dir), "ask", "--json", "-"], stdin=text) for _ in range(runs)]
+    per_question_ms = (statistics.median(full_runs) - statistics.median(empty)) / len(questions) * 1000
+    _say(f"ask --json - x{len(questions)}: {_fmt_runs(full_runs, 's')}, no questions {_fmt_runs(empty, 's')}")
+
+    question = "who was affected in the Taiwan LINE hack?"
+    cold = [_timed(["--index", str(index_dir), "ask", question]) for _ in range(max(runs, 5))]
+    floor = [_timed_python(["-c", "import numpy"]) for _ in range(max(runs, 5))]
+    _say(f"cold ask: {_fmt_runs(cold, 's')}; python -c 'import numpy': {_fmt_runs(floor, 's')}")
+    return {
+        "full_build_s": full,
+        "build_10_runs": build_runs,
+        "build_10_s": statistics.median(build_runs),
+        "ask_questions": len(questions),
+        "ask_runs": full_runs,
+        "ask_empty_runs": empty,
+        "ask_per_question_ms": per_question_ms,
+        "cold_ask_runs": cold,
+        "cold_ask_s": statistics.median(cold),
+        "python_numpy_s": statistics.median(floor),
+    }
+
+
+def _timed(argv: list[str], stdin: str | None = None) -> float:
+    """Wall seconds of one ``incident-bot`` command (``python -m bot``, as the console script runs it)."""
+    return _timed_python(["-m", "bot", *argv], stdin)
+
+
+def _timed_python(argv: list[str], stdin: str | None = None) -> float:
+    env = {k: v for k, v in os.environ.items() if k not in ("SEEDS_DIR", "INDEX_DIR")}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, *argv], input=stdin if stdin is not None else "", capture_output=True, text=True,
+        cwd=ROOT, env=env,
+    )
+    took = time.perf_counter() - started
+    if done.returncode:
+        sys.exit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return took
+
 
 
 def _max_relative_difference(got, expected) -> float:
@@ -383,6 +471,22 @@ def print_table(r: dict) -> None:
         ok = "PASS" if b["parity"] else "FAIL"
         print(f"  {'max rel. diff vs rank-bm25':<34} {b['max_rel_diff']:>14.3g}   {ok}  (target <= {PARITY_RTOL:g})")
         r.setdefault("verdicts", {})["rank_bm25_parity"] = b["parity"]
+    c = r["cli"]
+    print("  through the incident-bot command (fresh processes):")
+    row(f"index build, {ADDED_NOTES} notes added (median/{len(c['build_10_runs'])})", f"{c['build_10_s']:.2f} s",
+        "cli_build_10_s")
+    row("  beside: the full build, same run", f"{c['full_build_s']:.2f} s")
+    per_q = c["ask_per_question_ms"]
+    row(f"ask --json -, per question (x{c['ask_questions']})", f"{per_q:.2f} ms")
+    if "ask_speedup" in r:
+        ok = r["ask_speedup"] >= SPEEDUP_TARGET
+        r.setdefault("verdicts", {})["ask_speedup"] = ok
+        mean = r["rank_bm25"]["ask_questions_ms"]["mean"]
+        row("  beside: rank-bm25 get_scores, same qs", f"{mean:.1f} ms")
+        print(f"  {'  speed-up':<34} {r['ask_speedup']:>13.1f}x   {'PASS' if ok else 'FAIL'}  "
+              f"(target >= {SPEEDUP_TARGET:g}x)")
+    row(f"ask QUESTION, cold (median/{len(c['cold_ask_runs'])})", f"{c['cold_ask_s']:.2f} s", "cli_cold_ask_s")
+    row("  beside: python -c 'import numpy'", f"{c['python_numpy_s']:.2f} s")
     r["all_pass"] = all(r["verdicts"].values())
     print("  " + "-" * 80)
     print(f"  {'all targets':<34} {'':>14}   {'PASS' if r['all_pass'] else 'FAIL'}")

@@ -16,7 +16,7 @@ from bot.chat.text import brackets, clean, render_answer, render_hit, render_sou
 from bot.search.conversation import Conversation
 from bot.search.evaluation import Verdict
 from bot.search.library import BuildFailed, Library, RebuildInProgress
-from bot.search.results import Answer
+from bot.search.results import Answer, Outcome
 from bot.search.store import CURRENT, IndexCorrupt, IndexMissing, last_changes, read_manifest
 from bot.settings import Settings
 from bot.state.sqlite import StateError
@@ -248,7 +248,6 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.conversation and not from_stdin:
         raise CliError("--conversation reads the turns from standard input: use `ask --conversation -`")
     engine = _library(settings, quick=True).engine
-    examples = engine.example_questions(3)
     questions = (line.strip() for line in sys.stdin) if from_stdin else [" ".join(args.question)]
     conversation = Conversation() if args.conversation else None
     for question in questions:
@@ -259,7 +258,11 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
             answer = engine.ask(question, top=args.top)
         else:
             answer = conversation.ask(engine, question, top=args.top)
-        text = json.dumps(answer_json(answer), ensure_ascii=False) if args.json else _answer_text(answer, examples)
+        if args.json:
+            text = json.dumps(answer_json(answer), ensure_ascii=False)
+        else:  # example questions (a pass over every tag) only for the smalltalk reply that shows them
+            examples = engine.example_questions(3) if answer.outcome is Outcome.SMALLTALK else ()
+            text = _answer_text(answer, examples)
         print(text, flush=True)
     return 0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -195,5 +195,6 @@ def _concat(flat: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]]) -> tup
 
 
 def _without_paragraphs(note: Note) -> Note:
-    """The index keeps paragraphs once, in the passage table, not again on every note."""
-    return replace(note, paragraphs=())
+    """The index keeps paragraphs once, in the passage table, not again on every note. (The
+    constructor, not ``dataclasses.replace``: a third of the time, for every note of each build.)"""
+    return Note(note.path, note.title, note.source, note.link, note.date, note.author, note.subtitle, note.tags)
