@@ -100,6 +100,28 @@ def test_a_second_vote_on_the_same_answer_replaces_the_first(chat: Chat, library
     assert (counts.up, counts.down) == (0, 1)
 
 
+def test_a_page_voted_on_keeps_its_mark_when_paged_back_to(chat: Chat) -> None:
+    api = chat.api
+    mark = api.mark()
+
+    async def main() -> None:
+        application = build_application(chat.settings, chat.library)
+        async with application:
+            asked = api.message(USER, "LINE politicians")
+            await application.process_update(Update.de_json({"update_id": 1, **asked}, application.bot))
+            sent = [c for c in api.calls[mark:] if c.method == "sendMessage"][-1].result
+            presses = [vote_data(sent, "👍"), f"p:{vote_data(sent, '👍').split(':')[1]}:1",
+                       f"p:{vote_data(sent, '👍').split(':')[1]}:0"]
+            for number, data in enumerate(presses, start=2):
+                press = api.callback(USER, sent, data, live=True)
+                await application.process_update(Update.de_json({"update_id": number, **press}, application.bot))
+
+    asyncio.run(main())
+    edits = [c for c in api.calls[mark:] if c.method == "editMessageText"]
+    assert [b["text"] for b in rows(edits[0].result)[-1]] == ["👍", "👎"]  # page 2: not voted on
+    assert [b["text"] for b in rows(edits[1].result)[-1]] == ["👍 ✓", "👎"]  # page 1 again: the vote shows
+
+
 def test_user_ids_are_kept_only_when_log_questions_allows(api: FakeTelegram, library: Library) -> None:
     chat = Chat(api, library, log_questions=True)
     play_with_presses(chat, "LINE politicians", "👍")

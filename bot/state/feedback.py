@@ -105,6 +105,12 @@ class FeedbackStore:
             )
         return earlier is not None
 
+    def vote_on(self, answer_key: str) -> int | None:
+        """The vote kept for ``answer_key`` (1 or -1), or None if there is none."""
+        with self._open() as db:
+            row = db.execute("SELECT vote FROM votes WHERE answer_key = ?", (answer_key,)).fetchone()
+        return None if row is None else int(row[0])
+
     def counts(self) -> Counts:
         with self._open() as db:
             row = db.execute(

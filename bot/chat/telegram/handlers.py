@@ -47,6 +47,7 @@ from bot.chat.telegram.keyboards import (
     parse_callback,
     tag_choice_keyboard,
     tags_keyboard,
+    vote_key,
 )
 from bot.chat.telegram.links import parse_start, tag_link
 from bot.chat.telegram.updatelog import describe, note
@@ -469,7 +470,10 @@ async def answer_page_pressed(update: Update, context: BotContext) -> None:
     engine = await _engine(context)
     answer = await asyncio.to_thread(engine.with_reports, answer, target.page)
     context.bot_data.answers.remember(target.answer_id, answer)
-    markup = answer_markup(context, target.answer_id, answer, target.page)
+    store = context.bot_data.feedback
+    key = vote_key(target.answer_id, target.page)
+    voted = await asyncio.to_thread(store.vote_on, key) if store is not None else None  # ✓ on a page revisited
+    markup = answer_markup(context, target.answer_id, answer, target.page, voted)
     await _show(update, render.render_answer_page(answer, target.page), markup)
 
 

@@ -79,6 +79,12 @@ class TagOpen:
     slug: str
 
 
+def vote_key(answer_id: str, page: int) -> str:
+    """What a vote on page ``page`` of an answer is kept under: one vote per answer page (an
+    answer message lives in one chat, so this is also one vote per chat)."""
+    return f"{answer_id}:{page}"
+
+
 @dataclass(frozen=True, slots=True)
 class Label:
     """The "n/N" between ◀ and ▶: pressing it does nothing."""

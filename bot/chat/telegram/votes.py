@@ -17,7 +17,7 @@ from telegram.error import BadRequest
 
 from bot.chat.telegram import handlers
 from bot.chat.telegram.context import BotContext
-from bot.chat.telegram.keyboards import Vote, parse_callback
+from bot.chat.telegram.keyboards import Vote, parse_callback, vote_key
 from bot.chat.telegram.updatelog import note
 from bot.state import feedback
 from bot.state.sqlite import StateError
@@ -43,7 +43,7 @@ async def vote_pressed(update: Update, context: BotContext) -> None:
     hit = answer.hits[target.page]
     keep_ids = bool(getattr(context.application, "log_questions", False))  # LOG_QUESTIONS allows ids
     vote = feedback.Vote(
-        answer_key=f"{target.answer_id}:{target.page}",
+        answer_key=vote_key(target.answer_id, target.page),
         question=answer.question,
         link=hit.note.link,
         title=hit.note.title,
