@@ -54,3 +54,18 @@ def test_the_state_stores_know_nothing_of_chat_or_telegram() -> None:
 def test_only_the_telegram_package_imports_telegram() -> None:
     outside = {m: n for m, n in _imports("chat").items() if not m.startswith("bot/chat/telegram/")}
     assert {m: bad for m, n in outside.items() if (bad := n & set(TELEGRAM))} == {}
+
+
+def test_no_module_uses_a_private_module_of_python_telegram_bot() -> None:
+    """PTB's ``telegram.ext._utils`` and the like change without notice between releases; the
+    webhook follows PTB's documented custom-webhook pattern instead (issue 14)."""
+    private = {}
+    for path in sorted(BOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            )
+            bad = [n for n in names if n.split(".")[0] == "telegram" and any(p.startswith("_") for p in n.split("."))]
+            if bad:
+                private[path.relative_to(BOT.parent).as_posix()] = bad
+    assert private == {}
