@@ -8,8 +8,9 @@ count, and a number the question already holds is not news; one in the title is 
 number is often the answer), so for numbers only the question counts as known.
 
 Every pattern is linear: alternations of fixed words, single bounded or unbounded runs that
-cannot overlap, fixed-width lookbehinds. A text's matches are read once, left to right, and at
-most MAX_MATCHES of them are graded.
+cannot overlap, fixed-width lookbehinds. Only a text's first MAX_TEXT characters are read (more
+than a chat shows of one passage), its matches once, left to right, and at most MAX_MATCHES of
+them are graded.
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ from bot.search.tokenize import Tokenizer
 MAX_MATCHES = 64  # a hostile passage of a million digits is graded on its first matches only
 MAX_MATCH_CHARS = 64  # no count, date or id is longer: a longer match ("1,1,1,...") is no answer
 NEAR = 40  # characters around a number searched for the counted noun or the question's verb
-WORD_REACH = 24  # characters read past a window's edge to see whether a word is cut there
-WHOLE_TEXT = 4_000  # a text up to this long is tokenized whole, once; a longer one by windows
+MAX_TEXT = 5_000  # characters of a text graded: more than a chat shows of one passage
 
 # Grades: how surely a match is the thing asked for.
 EXACT = 1.0  # a CVE id, a version, a percentage, money, a day, a count next to the counted noun
@@ -194,6 +194,7 @@ def grade(
     are not: the headline number is often the answer."""
     kind = asked.kind
     known = asked.known | shown | (title if kind in _TITLE_KNOWN else frozenset())
+    text = text[:MAX_TEXT]
     words = _Words(text, tokenizer)
     best = 0.0
     for pattern, value in _GRADED[kind]:
@@ -214,9 +215,7 @@ def grade(
 
 
 class _Words:
-    """The terms of one text by position. A text of ordinary length is tokenized once, when a
-    match first needs it; a longer one only in the windows its matches need, so a huge text
-    costs no more than a short one."""
+    """The terms of one text by position, tokenized once, when a match first needs them."""
 
     def __init__(self, text: str, tokenizer: Tokenizer) -> None:
         self.text = text
@@ -225,17 +224,13 @@ class _Words:
         self.starts: list[int] = []
 
     def within(self, lo: int, hi: int) -> set[str]:
-        """The terms of the words lying inside ``lo:hi`` (a word cut by an edge is left out)."""
-        text, lo, hi = self.text, max(0, lo), min(len(self.text), hi)
-        if len(text) > WHOLE_TEXT:
-            start, end = max(0, lo - WORD_REACH), min(len(text), hi + WORD_REACH)
-            return {t for s, e, t in self.tokenizer.spans(text[start:end]) if lo <= s + start and e + start <= hi}
+        """The terms of the words lying inside ``lo:hi``."""
         if self.spans is None:
-            self.spans = list(self.tokenizer.spans(text))
+            self.spans = list(self.tokenizer.spans(self.text))
             self.starts = [s for s, _, _ in self.spans]
         found = set()
         spans = self.spans
-        for i in range(bisect_left(self.starts, lo), len(spans)):
+        for i in range(bisect_left(self.starts, max(0, lo)), len(spans)):
             _, end, term = spans[i]
             if end > hi:
                 break

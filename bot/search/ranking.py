@@ -172,4 +172,4 @@ def _unit(scores: np.ndarray) -> np.ndarray:
 
 def _text_key(text: str) -> str:
     """Letters and digits of a passage's start: equal for the same paragraph in two notes."""
-    return "".join(c for c in text.casefold() if c.isalnum())[:200]
+    return "".join(c for c in text[:1000].casefold() if c.isalnum())[:200]

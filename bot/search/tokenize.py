@@ -62,11 +62,18 @@ STOPWORDS = frozenset(
 # _TOKEN, and its terms are cached. Non-ASCII spaces and quotes stay inside chunks and are
 # handled there, so the result is the same as running _TOKEN over the whole normalised text.
 _BYTE_SPLIT = bytes(c if chr(c).isalnum() or chr(c) in "-.,'`" or c >= 128 else 32 for c in range(256))
-# Both caches are bounded (a flood of made-up words must not grow the bot's memory): when one is
-# full it starts afresh. The real corpus needs about 50,000 of each. Words holding a digit are
-# never cached: they cost little to read again and are most of what floods the cache.
+# The caches are bounded (a flood of made-up words must not grow the bot's memory): when one is
+# full it starts afresh. The real corpus needs about 50,000 words and chunks. Words holding a
+# digit, most of what a flood brings, get a small cache of their own so they never push the
+# corpus's words out, and a text repeating one number still reads it once.
 _WORD_CACHE_LIMIT = 100_000
+_NUMBER_CACHE_LIMIT = 5_000
 _CHUNK_CACHE_LIMIT = 100_000
+_MISSING = object()
+
+
+def _has_digit(word: str) -> bool:
+    return any(c.isdigit() for c in word)
 
 
 def _chunks_of(text: str) -> list[bytes]:
@@ -114,19 +121,22 @@ class Tokenizer:
 
     _stemmer: Stemmer.Stemmer = field(default_factory=lambda: Stemmer.Stemmer("english"))
     _cache: dict[str, str | None] = field(default_factory=dict)
+    _numbers: dict[str, str | None] = field(default_factory=dict)
     _chunks: dict[bytes, tuple[str, ...]] = field(default_factory=dict)
 
     def term(self, word: str) -> str | None:
         """The index term for one already-normalised word, or None for a stopword."""
-        try:
-            return self._cache[word]
-        except KeyError:
-            result = self._term(word)
-            if not any(c.isdigit() for c in word):
-                if len(self._cache) >= _WORD_CACHE_LIMIT:
-                    self._cache.clear()
-                self._cache[word] = result
-            return result
+        found = self._cache.get(word, _MISSING)
+        if found is _MISSING:
+            found = self._numbers.get(word, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        result = self._term(word)
+        cache, limit = (self._numbers, _NUMBER_CACHE_LIMIT) if _has_digit(word) else (self._cache, _WORD_CACHE_LIMIT)
+        if len(cache) >= limit:
+            cache.clear()
+        cache[word] = result
+        return result
 
     def _term(self, word: str) -> str | None:
         if word.endswith("'s"):
