@@ -184,3 +184,15 @@ def test_mean_characters_shown_counts_the_passage_and_its_supporting_sentences()
     hit = replace(_hit(1, passage="a" * 100), supporting=(Supporting("b" * 49),))
     verdicts = [judge(_question(), _answer(hit)), judge(_question(), _answer())]
     assert summarize(verdicts).mean_chars_shown == 150  # one line break between; a decline shows nothing
+
+
+@pytest.mark.corpus
+def test_bench_follow_ups_point_at_real_paragraphs(notes_dir: Path) -> None:
+    from bot.search.eval_sets import load_eval
+
+    evals = load_eval([BENCH / "followups.jsonl", BENCH / "offtopic.jsonl"])
+    assert len(evals.dialogues) >= 10 and len(evals.questions) >= 20
+    for turn in (t for d in evals.dialogues for t in d.turns):
+        assert turn.expected_file is not None and turn.answer_paragraph_starts_with
+        text = (notes_dir / turn.expected_file).read_text(encoding="utf-8")
+        assert turn.answer_paragraph_starts_with in text, turn.id
