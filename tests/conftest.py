@@ -74,3 +74,11 @@ def api() -> Iterable[FakeTelegram]:
     """A fake Telegram Bot API on 127.0.0.1, recording every call."""
     with FakeTelegram() as api:
         yield api
+
+
+@pytest.fixture
+def only_flags(monkeypatch, tmp_path) -> None:
+    """Only the command's flags count: no SEEDS_DIR/INDEX_DIR from the environment, no stray `.env`."""
+    for name in ("SEEDS_DIR", "INDEX_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)

@@ -17,11 +17,7 @@ PHISHING = "bleepingcomputer/Microsoft-365-phishing.md"
 SOLARWINDS = "therecord/SolarWinds.md"
 
 
-@pytest.fixture(autouse=True)
-def _no_settings_from_outside(monkeypatch, tmp_path):
-    for name in ("SEEDS_DIR", "INDEX_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("only_flags")
 
 
 def _edit_pipeline(seeds: Path) -> None:

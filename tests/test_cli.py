@@ -17,12 +17,7 @@ HIT_KEYS = ["rank", "score", "title", "source", "date", "link", "tags", "passage
 ANSWER_KEYS = ["question", "did_you_mean", "outcome", "confident", "about", "problems", "hits", "notes"]
 
 
-@pytest.fixture(autouse=True)
-def _no_settings_from_outside(monkeypatch, tmp_path):
-    """Only the flags count: no SEEDS_DIR/INDEX_DIR from the environment, no stray `.env`."""
-    for name in ("SEEDS_DIR", "INDEX_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("only_flags")
 
 
 @pytest.fixture(scope="module")

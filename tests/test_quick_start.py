@@ -16,11 +16,7 @@ from seed_notes import add_solarwinds_note
 SOLARWINDS = "which offices did the SolarWinds hackers breach?"
 
 
-@pytest.fixture(autouse=True)
-def _no_settings_from_outside(monkeypatch, tmp_path):
-    for name in ("SEEDS_DIR", "INDEX_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("only_flags")
 
 
 def _age_folders(seeds, seconds: float = 10.0) -> None:
