@@ -38,10 +38,10 @@ class PassageChooser:
         self.weights = weights
         self.asked = asked_for(question, tokenizer)
 
-    def order(self, passages: Sequence[PassageHit]) -> list[tuple[PassageHit, float]]:
+    def order(self, passages: Sequence[PassageHit], graded: int = GRADED) -> list[tuple[PassageHit, float]]:
         """An article's passages, best answer first, each with its score within the article.
 
-        The answer-type grade (the costly feature) is computed only for the GRADED passages
+        The answer-type grade (the costly feature) is computed only for the ``graded`` passages
         that hold most of the question; the others are ordered by coverage and position."""
         if not passages:
             return []
@@ -49,7 +49,7 @@ class PassageChooser:
         position = np.array([p.position for p in passages])
         within = W_BODY * self._coverage(passages, title) + W_POSITION / (1.0 + position)
         if self.asked is not None:
-            for i in np.argsort(-within, kind="stable")[:GRADED].tolist():
+            for i in np.argsort(-within, kind="stable")[:graded].tolist():
                 text = self.retriever.passage_text(passages[i].passage)
                 within[i] += W_CUE * grade(self.asked, text, self.tokenize, title)
         return [(passages[i], float(within[i])) for i in np.argsort(-within, kind="stable").tolist()]

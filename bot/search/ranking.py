@@ -19,7 +19,7 @@ import numpy as np
 
 from bot.search.answer_types import VICTIM_QUESTION
 from bot.search.lexicon import QUESTION_WORDS
-from bot.search.passages import PassageChooser
+from bot.search.passages import GRADED, PassageChooser
 from bot.search.query import Query
 from bot.search.relevance import MIN_RELEVANCE, relevance
 from bot.search.retriever import NoteHit, PassageHit, Retriever
@@ -29,6 +29,8 @@ from bot.search.tokenize import Tokenizer
 W_PASSAGE = 0.3  # article: best passage's BM25, next to the article's own BM25 (weight 1)
 DEPTH_STEP = 0.25  # hits: how far an article's next passage falls behind its best
 CANDIDATE_NOTES = 8
+LEADING = 3  # articles whose passages are all graded for the answer type
+GRADED_OTHERS = 3  # passages graded in each further article
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,12 @@ class Ranker:
         passages = {hit.note: self.retriever.passages_of(hit.note, terms) for hit in notes}
         articles = self._articles(notes, passages)
         chooser = PassageChooser(self.retriever, self.tokenize, text, weights)
-        ranked = [chooser.order(passages[note]) for note, _ in articles]
+        # The leading articles' order matters most (their paragraphs fill the first pages and the
+        # supporting sentences); the others mostly show their best paragraph.
+        ranked = [
+            chooser.order(passages[note], GRADED if i < LEADING else GRADED_OTHERS)
+            for i, (note, _) in enumerate(articles)
+        ]
         # Each further passage of an article stands DEPTH_STEP lower than the article: a clear
         # leader shows its next paragraph before a weaker story's best, near-ties alternate.
         steps = [
