@@ -101,10 +101,14 @@ def test_feedback_prints_the_counts(voted: Path, capsys: pytest.CaptureFixture[s
 def test_feedback_jsonl_exports_the_down_votes_in_the_eval_format(voted: Path, capsys, tmp_path: Path) -> None:
     assert main(["feedback", "--jsonl", "--data", str(voted)]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [line["question"] for line in lines] == ["how many domains did they find?", "who is behind \u201cLazarus\u201d?"]
+    questions = [line["question"] for line in lines]
+    assert questions == ["how many domains did they find?", "who is behind \u201cLazarus\u201d?"]
     first = lines[0]
-    assert {"id", "question", "kind", "expected_links", "expected_file", "answer_paragraph_starts_with", "answer"} <= set(first)
-    assert first["rejected_passage"] == "They found 700 domains." and first["rejected_link"] == "https://therecord.media/line/"
+    eval_fields = {"id", "question", "kind", "expected_links", "expected_file", "answer_paragraph_starts_with", "answer"}
+    assert eval_fields <= set(first)
+    assert first["rejected"] == [
+        {"link": "https://therecord.media/line/", "title": "LINE accounts hacked", "passage": "They found 700 domains."}
+    ]
     # As exported, a line is not yet a question (the right answer is for the team to add) ...
     exported = tmp_path / "todo.jsonl"
     exported.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
@@ -115,6 +119,17 @@ def test_feedback_jsonl_exports_the_down_votes_in_the_eval_format(voted: Path, c
             "answer_paragraph_starts_with": "They found 700"}
     exported.write_text(json.dumps(done), encoding="utf-8")
     assert load_questions(exported)[0].question == "how many domains did they find?"
+
+
+def test_the_same_question_voted_down_twice_is_one_line_with_both_answers(tmp_path: Path, capsys) -> None:
+    store = FeedbackStore.in_folder(tmp_path)
+    store.record(vote("a:0", DOWN, question="Who hacked LINE?", link="https://a.example/1"))
+    store.record(vote("b:0", DOWN, question="who  hacked line?", link="https://b.example/2"))
+    store.record(vote("b:1", DOWN, question="who hacked line?", link="https://b.example/2"))
+    assert main(["feedback", "--jsonl", "--data", str(tmp_path)]) == 0
+    [line] = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    assert line["question"] == "Who hacked LINE?" and line["votes"] == 3
+    assert [r["link"] for r in line["rejected"]] == ["https://a.example/1", "https://b.example/2"]
 
 
 def test_feedback_without_any_votes_is_one_clear_line(tmp_path: Path, capsys, monkeypatch) -> None:

@@ -401,15 +401,15 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
 
 def _feedback(args: argparse.Namespace, settings: Settings) -> int:
     """Read the votes file without creating it: an operator asking must not leave files behind."""
-    from bot.state.feedback import DOWN, FILE_NAME, FeedbackStore, eval_record
+    from bot.state.feedback import DOWN, FILE_NAME, FeedbackStore, eval_records
 
     path = getattr(args, "data", None) or settings.state_dir
     if not (path / FILE_NAME).is_file():
         raise CliError(f"no votes yet: {path / FILE_NAME} does not exist (set DATA_DIR or --data)")
     store = FeedbackStore(path / FILE_NAME)
     if args.jsonl:
-        for number, vote in enumerate(store.votes(DOWN), start=1):
-            print(json.dumps(eval_record(number, vote), ensure_ascii=False))
+        for record in eval_records(store.votes(DOWN)):
+            print(json.dumps(record, ensure_ascii=False))
     else:
         counts = store.counts()
         print(f"{counts.total} votes: {counts.up} 👍, {counts.down} 👎 ({path / FILE_NAME})")

@@ -141,21 +141,31 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def eval_record(number: int, vote: Vote) -> dict[str, object]:
-    """A 👎 vote as a line of an eval question file (../shared/eval/README.md's fields), for the
-    team to complete: the expected links and answering paragraph are what the bot got wrong, so
-    they are left empty and the wrong answer is kept beside them as ``rejected_link`` and
-    ``rejected_passage``."""
-    return {
-        "id": f"fb{number:04d}",
-        "question": vote.question,
-        "kind": "other",
-        "expected_links": [],
-        "expected_file": None,
-        "answer_paragraph_starts_with": None,
-        "answer": "",
-        "rejected_link": vote.link,
-        "rejected_title": vote.title,
-        "rejected_passage": vote.passage,
-        "voted_at": _utc(vote.voted_at).isoformat(timespec="seconds"),
-    }
+def eval_records(votes: list[Vote]) -> list[dict[str, object]]:
+    """👎 votes as lines of an eval question file (../shared/eval/README.md's fields), one per
+    question (asked again in other words or other case, it is the same question), in the order
+    first voted on, for the team to complete: the expected links and answering paragraph are
+    what the bot got wrong, so they are left empty and each rejected answer is kept beside them
+    in ``rejected`` (link, title, passage), with ``votes`` and ``first_voted_at``."""
+    by_question: dict[str, list[Vote]] = {}
+    for vote in sorted(votes, key=lambda v: _utc(v.voted_at)):
+        by_question.setdefault(" ".join(vote.question.casefold().split()), []).append(vote)
+    records: list[dict[str, object]] = []
+    for number, group in enumerate(by_question.values(), start=1):
+        rejected: dict[str, dict[str, str]] = {}
+        for vote in group:
+            rejected.setdefault(vote.link + "\n" + vote.passage, {"link": vote.link, "title": vote.title,
+                                                                 "passage": vote.passage})
+        records.append({
+            "id": f"fb{number:04d}",
+            "question": group[0].question,
+            "kind": "other",
+            "expected_links": [],
+            "expected_file": None,
+            "answer_paragraph_starts_with": None,
+            "answer": "",
+            "rejected": list(rejected.values()),
+            "votes": len(group),
+            "first_voted_at": _utc(group[0].voted_at).isoformat(timespec="seconds"),
+        })
+    return records
