@@ -104,8 +104,8 @@ def test_feedback_jsonl_exports_the_down_votes_in_the_eval_format(voted: Path, c
     questions = [line["question"] for line in lines]
     assert questions == ["how many domains did they find?", "who is behind \u201cLazarus\u201d?"]
     first = lines[0]
-    eval_fields = {"id", "question", "kind", "expected_links", "expected_file", "answer_paragraph_starts_with", "answer"}
-    assert eval_fields <= set(first)
+    eval_fields = {"id", "question", "kind", "expected_links", "expected_file", "answer_paragraph_starts_with"}
+    assert eval_fields | {"answer"} <= set(first)
     assert first["rejected"] == [
         {"link": "https://therecord.media/line/", "title": "LINE accounts hacked", "passage": "They found 700 domains."}
     ]
