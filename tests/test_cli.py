@@ -171,7 +171,8 @@ def _one_clear_line(code: int, out: str, err: str) -> str:
 
 
 def test_a_missing_seeds_folder_for_index_build_is_one_clear_line(tmp_path, capsys):
-    line = _one_clear_line(*run(capsys, "--seeds", str(tmp_path / "nope"), "--index", str(tmp_path / "i"), "index", "build"))
+    flags = ["--seeds", str(tmp_path / "nope"), "--index", str(tmp_path / "i")]
+    line = _one_clear_line(*run(capsys, *flags, "index", "build"))
     assert "seeds folder" in line and "nope" in line and "does not exist" in line
 
 
