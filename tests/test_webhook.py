@@ -80,8 +80,8 @@ def test_webhook_mode_serves_updates_with_the_secret_only_and_answers_healthz(tm
 
 def test_webhook_without_a_secret_is_refused_at_start(tmp_path: Path) -> None:
     write_seeds(tmp_path / "seeds")
-    unreachable = "http://127.0.0.1:9/bot"
-    with BotProcess(None, tmp_path, WEBHOOK_URL="https://bot.example.org/hook", TELEGRAM_API_BASE_URL=unreachable) as bot:
+    env = {"WEBHOOK_URL": "https://bot.example.org/hook", "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"}
+    with BotProcess(None, tmp_path, **env) as bot:
         assert bot.process.wait(timeout=30) == 2
         assert "WEBHOOK_SECRET" in bot.log() and "Traceback" not in bot.log()
 
