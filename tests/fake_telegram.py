@@ -770,7 +770,8 @@ class BotProcess:
         resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def __enter__(self) -> BotProcess:
-        return self.start()
+        """Starts the process, unless ``start()`` already did (a second one would be left running)."""
+        return self if self.process is not None else self.start()
 
     def __exit__(self, *exc: object) -> None:
         if self.process.poll() is None:
