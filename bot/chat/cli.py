@@ -455,7 +455,7 @@ def _print_miss(verdict: Verdict, answer: Answer) -> None:
         f"\n  article rank {verdict.article_rank}, passage rank {verdict.passage_rank},"
         f" first reply answers: {verdict.first_reply_answers}"
         f"\n  wanted: {q.answer_paragraph_starts_with}"
-        f"\n  got:    {(top.note.title + ' | ' + top.passage[:120]) if top else '(declined)'}",
+        f"\n  got:    {clean(top.note.title + ' | ' + top.passage[:120]) if top else '(declined)'}",
         file=sys.stderr,
     )
 
