@@ -80,3 +80,10 @@ def test_a_word_naming_the_articles_source_counts_as_held():
     teams = note("Incident responders share playbooks", ["DFIR teams shared their playbooks at a conference."])
     answer = engine(dfir, teams).ask("what started the sodinokibi intrusion in the dfir report?")
     assert answer.hits[0].note.path == dfir.path and answer.confident
+
+
+def test_a_question_with_no_security_angle_is_never_answered_confidently():
+    football = note("Phishing wave hits football fans", ["Football fans were sent fake ticket offers."])
+    fans = engine(football)
+    assert not fans.ask("which football team has the most fans?").confident
+    assert fans.ask("which football fans were sent phishing offers?").confident

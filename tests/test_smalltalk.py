@@ -81,3 +81,4 @@ def test_another_language_gets_the_notes_are_in_english_unless_its_names_find_an
     assert (declined.outcome, declined.language, declined.hits) == (Outcome.OTHER_LANGUAGE, "French", ())
     named = kaseya.ask("wer hat Kaseya VSA angegriffen?")
     assert named.confident and named.hits[0].note.path == KASEYA.path
+

@@ -23,6 +23,7 @@ from bot.search.smalltalk import smalltalk
 from bot.search.stories import Stories
 from bot.search.supporting import supporting_sentences
 from bot.search.tokenize import Tokenizer
+from bot.search.topics import Topics
 
 if TYPE_CHECKING:
     from bot.search.backend import NotesCatalog
@@ -75,6 +76,7 @@ class Engine:
         if hits:
             hits[0] = replace(hits[0], supporting=self._supporting(text, hits[0], ranked))
         sure = bool(hits) and is_sure(ranked.lead_relevance, query.text, self.info.last_date)
+        sure = sure and not self.topics.everyday(query.text)
         if language is not None and not sure:
             return Answer(question, (), outcome=Outcome.OTHER_LANGUAGE, language=language, problems=query.problems)
         return Answer(
@@ -214,6 +216,11 @@ class Engine:
 
     def latest(self, limit: int | None = 10) -> list[Note]:
         return _newest(self.catalog.notes, limit)
+
+    @cached_property
+    def topics(self) -> Topics:
+        """Tells questions with no security angle (weather, sports, recipes) from the rest."""
+        return Topics(self.tokenizer)
 
     @cached_property
     def stories(self) -> Stories:
