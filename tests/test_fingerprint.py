@@ -1,8 +1,10 @@
 """When the seeds count as changed."""
 
+import os
+import time
 from pathlib import Path
 
-from bot.notes.fingerprint import seeds_fingerprint
+from bot.notes.fingerprint import folders_changed_since, seeds_fingerprint
 
 
 def _note(path: Path, text: str = "# Title\n\nBody text.\n") -> None:
@@ -53,3 +55,24 @@ def test_files_the_loader_ignores_do_not_count(tmp_path):
     (tmp_path / "notes.txt").write_text("scratch")
     (tmp_path / ".hidden.md").write_text("# draft")
     assert seeds_fingerprint(tmp_path) == before
+
+
+def test_folder_times_follow_the_walk_so_a_folder_linked_from_outside_never_counts(tmp_path):
+    """``folders_changed_since`` sees the folders the loader reads: a link out of the seeds is
+    no seed folder, so a change behind it cannot make an index stale."""
+    seeds, elsewhere = tmp_path / "seeds", tmp_path / "elsewhere"
+    _note(seeds / "a.md")
+    elsewhere.mkdir()
+    (seeds / "linked").symlink_to(elsewhere, target_is_directory=True)
+    old = time.time() - 10
+    for folder in (seeds, elsewhere):
+        os.utime(folder, (old, old))
+    since = time.time_ns() - 1_000_000_000
+    _note(elsewhere / "b.md")
+    assert not folders_changed_since(seeds, since)
+    _note(seeds / "c.md")
+    assert folders_changed_since(seeds, since)
+
+
+def test_a_missing_seeds_folder_counts_as_changed(tmp_path):
+    assert folders_changed_since(tmp_path / "nope", 0)

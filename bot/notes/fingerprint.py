@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from bot.notes.walk import scan_seeds
+from bot.notes.walk import newest_folder_change, scan_seeds
 
 
 class Fingerprint:
@@ -45,22 +45,8 @@ def folders_changed_since(seeds_dir: Path, since_ns: int) -> bool:
 
     Adding, removing or renaming a note changes its folder's modification time, and so does the
     way most editors and ``git`` save a file (write a new one, rename it over the old). An edit
-    that rewrites a file in place does not: only ``seeds_fingerprint`` sees that. A few dozen
-    stats instead of one per note, for a one-shot command that must start fast.
+    that rewrites a file in place does not: only ``seeds_fingerprint`` sees that. No stat per note,
+    for a one-shot command that must start fast: the walk's own folder stats.
     """
-    visited: set[tuple[int, int]] = set()
-    pending = [str(seeds_dir)]
-    while pending:
-        folder = pending.pop()
-        try:
-            st = os.stat(folder)
-            if (st.st_dev, st.st_ino) in visited:
-                continue
-            visited.add((st.st_dev, st.st_ino))
-            if st.st_mtime_ns >= since_ns:
-                return True
-            with os.scandir(folder) as listing:
-                pending += [e.path for e in listing if not e.name.startswith(".") and e.is_dir()]
-        except OSError:
-            return True
-    return False
+    newest = newest_folder_change(Path(seeds_dir))
+    return newest is None or newest >= since_ns

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -46,13 +47,38 @@ def scan_seeds(seeds_dir: Path) -> tuple[list[SeedFile], list[Skipped]]:
     whatever order the file system lists entries in. Raises SeedsError when ``seeds_dir``
     itself is missing or not a folder.
     """
+    scan = _scan(seeds_dir)
+    return scan.files, scan.problems
+
+
+def newest_folder_change(seeds_dir: Path) -> int | None:
+    """The latest modification time (ns) of the folders ``scan_seeds`` walks, or None when one
+    of them (or ``seeds_dir`` itself) cannot be read. Adding, removing or renaming a note changes
+    its folder's time; the stats are the ones the walk takes anyway."""
+    try:
+        scan = _scan(seeds_dir, files=False)
+    except (SeedsError, OSError):
+        return None
+    return None if scan.unreadable else max(scan.folder_times)
+
+
+@dataclass
+class _Scan:
+    files: list[SeedFile] = field(default_factory=list)
+    problems: list[Skipped] = field(default_factory=list)
+    folder_times: list[int] = field(default_factory=list)  # st_mtime_ns of each folder walked
+    unreadable: bool = False  # a folder could not be listed
+
+
+def _scan(seeds_dir: Path, *, files: bool = True) -> _Scan:
+    """The walk; with ``files=False`` only the folders (their times), by the same rules."""
     if not seeds_dir.exists():
         raise SeedsError(f"seeds folder {seeds_dir} does not exist")
     if not seeds_dir.is_dir():
         raise SeedsError(f"seeds folder {seeds_dir} is not a directory")
     root = os.path.realpath(seeds_dir)
-    files: list[SeedFile] = []
-    problems: list[Skipped] = []
+    scan = _Scan()
+    problems = scan.problems
     visited: set[tuple[int, int]] = set()
     folders = [(str(seeds_dir), root, "")]  # (path, real path, relative prefix)
     links: list[tuple[str, str, str]] = []
@@ -63,10 +89,12 @@ def scan_seeds(seeds_dir: Path) -> tuple[list[SeedFile], list[Skipped]]:
             if (st.st_dev, st.st_ino) in visited:
                 continue
             visited.add((st.st_dev, st.st_ino))
+            scan.folder_times.append(st.st_mtime_ns)
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
             problems.append(Skipped(prefix.rstrip("/") or ".", exc.strerror or str(exc)))
+            scan.unreadable = True
             continue
         subfolders: list[tuple[str, str, str]] = []
         for entry in entries:
@@ -75,7 +103,7 @@ def scan_seeds(seeds_dir: Path) -> tuple[list[SeedFile], list[Skipped]]:
                 continue
             rel = prefix + name
             is_dir = _is_dir(entry)
-            if not is_dir and not name.lower().endswith(NOTE_SUFFIXES):
+            if not is_dir and not (files and name.lower().endswith(NOTE_SUFFIXES)):
                 continue
             if problem := name_problem(name):
                 problems.append(Skipped(escape_name(rel), problem))
@@ -86,13 +114,13 @@ def scan_seeds(seeds_dir: Path) -> tuple[list[SeedFile], list[Skipped]]:
             elif is_dir:
                 (links if entry.is_symlink() else subfolders).append((entry.path, real, rel + "/"))
             elif _is_regular(entry):
-                files.append(SeedFile(rel, entry.path, real))
+                scan.files.append(SeedFile(rel, entry.path, real))
             else:
                 problems.append(Skipped(rel, _why_unusable(entry.path)))
         folders.extend(reversed(subfolders))
-    files.sort()
+    scan.files.sort()
     problems.sort(key=lambda s: s.path)
-    return files, problems
+    return scan
 
 
 def iter_note_files(seeds_dir: Path) -> list[Path]:
