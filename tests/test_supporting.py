@@ -74,3 +74,13 @@ def test_a_how_question_gets_the_sentence_that_explains_it_in_the_leads_words() 
 def test_a_sentence_repeating_the_leads_words_is_not_added_to_a_question_asking_for_a_name() -> None:
     hit = engine(BOOTKIT).ask("who sells the finspy uefi bootkit?").hits[0]
     assert all("by replacing" not in s.text for s in hit.supporting)
+
+
+def test_a_sentence_the_article_repeats_is_shown_once() -> None:
+    repeated = "Officers detained 12 gang members during raids on 25 homes."
+    story = note(
+        "Police arrest ransomware gang members in Ukraine",
+        ["Police in Ukraine have arrested members of a ransomware gang.", repeated, f"{repeated} It was a big raid."],
+    )
+    texts = [s.text for s in engine(story).ask(QUESTION).hits[0].supporting]
+    assert texts.count(repeated) == 1

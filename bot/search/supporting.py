@@ -1,4 +1,4 @@
-"""Sentences from the same story shown under the best paragraph, when they hold what it lacks.
+"""Sentences of the same article shown under the best paragraph, when they hold what it lacks.
 
 The best paragraph often tells the story ("an Ottawa resident was arrested") while the name, the
 count or the date the question asks for sits two paragraphs down. Up to MAX_SENTENCES sentences
@@ -8,7 +8,7 @@ paragraph does not (half weight for those the title holds), or a new thing of th
 explanation is told in other words than the lead's). Among those, sentences of the paragraphs
 the article's own passage order ranks higher come first. Nothing is shown when nothing adds.
 
-Linear in the story's text: each sentence is tokenized and graded once, and at most
+Linear in the article's text: each sentence is tokenized and graded once, and at most
 MAX_CANDIDATES sentences are read.
 """
 
@@ -31,7 +31,7 @@ W_PRIOR = 0.2  # how well the sentence's paragraph answers, by the article's own
 W_TITLED = 0.5  # a question word the title holds but the paragraph does not
 MIN_ABOUT = 0.1  # how much of the question's weight a sentence must hold to be about it
 MIN_EXPLAINS = 0.45  # an explanation sentence holds this share of a how/why question's weight
-W_EXPLAINS = 0.3  # how much of the question an explanation sentence holds
+W_EXPLAINS = 0.3  # weight of the share of the question an explanation sentence holds
 # Chosen on bench/questions.jsonl; ../shared/eval and bench/heldout_questions.jsonl check them.
 
 
@@ -61,7 +61,7 @@ def supporting_sentences(
         return ()
     title_terms = frozenset(tokenize(title))
     covered = set(tokenize(shown))
-    sentences = _sentences(story, weights, asked, tokenize, title_terms, frozenset(covered) | title_terms)
+    sentences = _sentences(shown, story, weights, asked, tokenize, title_terms, frozenset(covered) | title_terms)
     chosen: list[_Sentence] = []
     while len(chosen) < MAX_SENTENCES:
         scored = [
@@ -78,6 +78,7 @@ def supporting_sentences(
 
 
 def _sentences(
+    shown_text: str,
     story: Iterable[tuple[str, float]],
     weights: Mapping[str, float],
     asked: Asked | None,
@@ -86,9 +87,11 @@ def _sentences(
     shown: frozenset[str],
 ) -> list[_Sentence]:
     """The story's sentences that hold some of the question, with their terms and how surely
-    they hold a thing of the asked kind that is not shown yet."""
+    they hold a thing of the asked kind that is not shown yet; each once, none the shown
+    paragraph already holds (articles repeat a quote or a tweet)."""
     total = sum(weights.values())
     out: list[_Sentence] = []
+    seen: set[str] = set()
     read = 0
     for text, prior in story:
         for lo, hi in sentence_spans(text):
@@ -96,6 +99,9 @@ def _sentences(
             if read > MAX_CANDIDATES:
                 return out
             sentence = text[lo:hi]
+            if sentence in seen or sentence in shown_text:
+                continue
+            seen.add(sentence)
             terms = frozenset(tokenize(sentence))
             about = sum(weights.get(t, 0.0) for t in terms) / total
             if about < MIN_ABOUT:
