@@ -179,6 +179,21 @@ def test_source_lists_the_latest_articles_of_that_source(library):
     assert PIPELINE_LINK not in replies[0]
 
 
+def test_source_finds_a_source_by_a_later_word_of_its_name(library):
+    _, replies = talk(library, "/source record")
+    assert replies[0].splitlines()[0] == "Latest from The Record" and LINE_LINK in replies[0]
+
+
+def test_a_source_filter_finds_a_source_by_a_later_word_of_its_name(library):
+    _, replies = talk(library, "source:record politicians hacked")
+    assert replies[0].splitlines()[-1] == LINE_LINK
+
+
+def test_source_does_not_match_the_middle_of_a_word(library):
+    _, replies = talk(library, "/source ecord")
+    assert "No source matches 'ecord'" in replies[0]
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [("/tag", "Which tag?"), ("/source", "Which source?"), ("/tag gardening", "No articles are tagged"),
