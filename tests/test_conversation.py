@@ -81,3 +81,28 @@ def test_a_message_naming_nothing_leans_on_the_story_even_when_other_articles_ho
     conversation.ask(chain, "what happened with the Kaseya VSA servers?")
     follow = conversation.ask(chain, "how many businesses were affected downstream?")
     assert follow.hits[0].note.path == KASEYA.path and follow.about == KASEYA.title
+
+
+GROCER = note(
+    "Cyberattack shuts hundreds of Freshmart shops",
+    [
+        "Hundreds of Freshmart shops closed or took cash only after a cyberattack on their payment systems.",
+        "The shops that closed are in North East England, the chain said.",
+        "A distributor who supplies 600 of the shops was hit by the same attack.",
+    ],
+)
+
+
+def test_a_follow_up_of_only_question_words_is_answered_from_the_story_by_its_cue():
+    conversation = Conversation()
+    grocer = engine(GROCER, KASEYA)
+    first = conversation.ask(grocer, "what happened to the Freshmart shops?")
+    where = conversation.ask(grocer, "where were they?")
+    assert first.hits[0].note.path == GROCER.path
+    assert where.about == GROCER.title and "North East England" in where.hits[0].passage
+
+
+def test_a_message_of_only_punctuation_after_an_answer_finds_nothing():
+    conversation = Conversation()
+    conversation.ask(ENGINE, "what happened with the Kaseya VSA servers?")
+    assert conversation.ask(ENGINE, "???").hits == ()

@@ -11,7 +11,8 @@ Whether a message leans on the story or names a new one is decided by what its o
 - otherwise the story is kept unless the message alone finds a sure answer elsewhere that holds
   clearly more of it (NEW_STORY_MARGIN) than the story does.
 
-Smalltalk, filter listings and messages in other languages leave the story as it was. Pure
+A message made only of question words and pronouns ("where were they?") is asked of the story
+with the story's words, its cue choosing the paragraph. Smalltalk, filter listings and messages in other languages leave the story as it was. Pure
 search-layer state: the Telegram handlers keep one ``Conversation`` per chat in ``Conversations``.
 """
 
@@ -24,9 +25,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 
+from bot.search.answer_types import Asked, asked_for, grade
 from bot.search.engine import Engine
 from bot.search.relevance import SURE_RELEVANCE
-from bot.search.results import Answer, Outcome, Story
+from bot.search.results import Answer, Hit, Outcome, Story
 
 # How much more of a message an answer elsewhere must hold than the story to leave the story.
 NEW_STORY_MARGIN = 0.1
@@ -58,8 +60,19 @@ class Conversation:
         story = story or self.story
         alone = engine.ask(message, top)
         text = engine.parse(message).text
-        if story is None or alone.outcome in _NOT_QUESTIONS or not engine.tokenizer(text):
+        if story is None or alone.outcome in _NOT_QUESTIONS:
             return self._settle(engine, alone, None)
+        if not engine.tokenizer(text):
+            # Only question words and pronouns ("where were they?"): the story's words say what it
+            # is about, the question's cue (where, who, when, how many) picks the paragraph.
+            asked = asked_for(message, engine.tokenizer)
+            if not (asked or _LEANING.search(message)):
+                return self._settle(engine, alone, None)
+            within = engine.ask(f"{message} {' '.join(story.words)}", top, story=story)
+            if not within.hits:
+                return self._settle(engine, alone, None)
+            hits = _by_cue(engine, asked, within.hits) if asked else within.hits
+            return self._settle(engine, replace(within, hits=hits, question=message, about=story.title), story)
         if not replied and engine.names_outside(text, story):
             return self._settle(engine, alone, None)
         within = engine.ask(message, top, story=story)
@@ -97,6 +110,21 @@ def _leans(engine: Engine, message: str) -> bool:
     that names nothing cannot name another story."""
     text = engine.parse(message).text
     return bool(_LEANING.search(message)) or len(engine.tokenizer(text)) <= SHORT or not engine.names(text)
+
+
+def _by_cue(engine: Engine, asked: Asked, hits: tuple[Hit, ...]) -> tuple[Hit, ...]:
+    """The story's paragraphs with the one that best holds what the cue asks for first: the
+    story's words are in every paragraph of it, so they cannot choose; its supporting sentences
+    stay with the first place, less those the new first paragraph already shows."""
+    grades = [grade(asked, h.passage, engine.tokenizer, frozenset(engine.tokenizer(h.note.title))) for h in hits]
+    best = max(range(len(hits)), key=lambda i: (grades[i], -i))
+    if best == 0:
+        return hits
+    first = hits[best]
+    supporting = tuple(s for s in hits[0].supporting if s.text not in first.passage)
+    ordered = [replace(first, supporting=supporting), replace(hits[0], supporting=())]
+    ordered += [h for i, h in enumerate(hits) if i not in (0, best)]
+    return tuple(replace(h, rank=i + 1) for i, h in enumerate(ordered))
 
 
 def _found_elsewhere(alone: Answer, within: Answer, story: Story) -> bool:
