@@ -367,10 +367,12 @@ class FakeTelegram:
             }
         }
 
-    def inline_query(self, user_id: int, query: str) -> dict:
+    def inline_query(self, user_id: int, query: str, offset: str = "") -> dict:
+        """An inline query; ``offset`` is the ``next_offset`` of the answer before, as Telegram
+        sends it when the user scrolls to the end of the results."""
         query_id = str(next(self._ids))
         self._inline.add(query_id)
-        return {"inline_query": {"id": query_id, "from": self.user(user_id), "query": query, "offset": ""}}
+        return {"inline_query": {"id": query_id, "from": self.user(user_id), "query": query, "offset": offset}}
 
     # --- the API ----------------------------------------------------------------------------
 
@@ -596,6 +598,8 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         self._inline.discard(params["inline_query_id"])
         results = self.json_param(params, "results")
+        if len(params.get("next_offset", "").encode()) > 64:
+            raise ApiError(400, "Bad Request: next_offset is too long")
         if len(results) > 50 or len({r["id"] for r in results}) != len(results):
             raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH or duplicate id")
         for result in results:

@@ -262,3 +262,44 @@ def test_other_reports_of_the_story_open_as_a_list(chat: Chat) -> None:
     assert "Sinclair TV stations disrupted by a ransomware attack" in reports["text"]
     article = edited(press(chat, reports, "1"))
     assert "Sinclair" in article["text"]
+
+
+def inline(chat: Chat, text: str, offset: str = "") -> Call:
+    [answered] = [c for c in chat.play(chat.api.inline_query(USER, text, offset)) if c.method == "answerInlineQuery"]
+    return answered
+
+
+def inline_pages(chat: Chat, text: str) -> list[list[str]]:
+    """The titles of every page of inline results for ``text``, scrolling as Telegram does."""
+    pages, offset = [], ""
+    for _ in range(6):  # 50 results at most: five pages and never a sixth
+        answered = inline(chat, text, offset)
+        pages.append([r["title"] for r in answered["results"]])
+        offset = answered.params.get("next_offset", "")
+        if not offset:
+            return pages
+    raise AssertionError(f"more than five pages: {pages}")
+
+
+def test_inline_results_come_ten_at_a_time_with_next_offset(chat: Chat) -> None:
+    pages = inline_pages(chat, "")  # no question yet: the latest articles, newest first
+    titles = [title for page in pages for title in page]
+    assert [len(page) for page in pages] == [10, 10, 10, 5]
+    assert titles[0] == "Bulk story number 19" and len(set(titles)) == len(titles) == BULK + 12
+
+
+def test_an_inline_answer_with_fewer_than_ten_results_has_no_next_page(chat: Chat) -> None:
+    [page] = inline_pages(chat, "bulk story")
+    assert 1 <= len(page) < 10 and all(title.startswith("Bulk story") for title in page)
+
+
+def test_an_inline_query_nothing_matches_gets_one_result_saying_so(chat: Chat) -> None:
+    [result] = inline(chat, "qqqzzx wwwvvv")["results"]
+    assert result["title"] == "Nothing in the notes matches"
+    assert "nothing relevant" in result["input_message_content"]["message_text"]
+
+
+def test_inline_results_never_carry_a_did_you_mean_into_the_chat(chat: Chat) -> None:
+    results = inline(chat, "sinclar ransomwre")["results"]
+    assert results and "Sinclair" in results[0]["title"]
+    assert not any("Did you mean" in r["input_message_content"]["message_text"] for r in results)

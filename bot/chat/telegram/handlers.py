@@ -56,13 +56,14 @@ from bot.search.buildlock import RebuildInProgress
 from bot.search.catalog import TagEntry, TagMatch
 from bot.search.engine import Engine
 from bot.search.library import BuildFailed
-from bot.search.results import Answer, Outcome
+from bot.search.results import Answer, Hit, Outcome
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TOP = ANSWER_PAGES  # the same 10 passages per question as the terminal chat
-INLINE_TOP = 5
+INLINE_TOTAL = 50  # Telegram shows at most 50 results for one inline query
+INLINE_PAGE = 10
 LIST_PER_PAGE = 10
 TAGS_PER_PAGE = 25
 TAGS_LIMIT = 250  # ten pages of the most used; the long tail is for /tag NAME
@@ -411,27 +412,56 @@ async def other_message(update: Update, context: BotContext) -> None:
 
 
 async def inline_query(update: Update, context: BotContext) -> None:
-    """``@bot question`` in any chat: the top hits as articles that post the rendered answer."""
+    """``@bot question`` in any chat: up to 50 answers, ten at a time (Telegram asks for the next
+    ten with ``offset`` as the user scrolls); with no question yet, the latest articles; with no
+    match, one result saying so. Only the result the user picks is ever posted."""
     query = update.inline_query
     assert query is not None
-    if render.is_blank(query.query):
-        await query.answer([], cache_time=5)
+    start = int(query.offset) if query.offset.isdigit() and int(query.offset) < INLINE_TOTAL else 0
+    engine = await _engine(context)
+    hits = await asyncio.to_thread(_inline_hits, engine, query.query, start + INLINE_PAGE)
+    note(hits=len(hits))
+    if not hits and start == 0:
+        await query.answer([_nothing_result(query.query)], cache_time=60)
         return
-    answer = await asyncio.to_thread((await _engine(context)).ask, query.query, INLINE_TOP)
-    note(hits=len(answer.hits))
-    results = [
-        InlineQueryResultArticle(
-            id=str(number),
-            title=render.snippet(hit.note.title, 200),
-            description=render.snippet(hit.passage),
-            url=hit.note.link if hit.note.link.startswith(("http://", "https://")) else None,
-            input_message_content=InputTextMessageContent(
-                render.render_hit(hit, answer.did_you_mean), parse_mode=ParseMode.HTML
-            ),
-        )
-        for number, hit in enumerate(answer.hits)
-    ]
-    await query.answer(results, cache_time=60)
+    page = hits[start : start + INLINE_PAGE]
+    results = [_hit_result(str(start + number), hit) for number, hit in enumerate(page)]
+    more = len(hits) > start + INLINE_PAGE and start + INLINE_PAGE < INLINE_TOTAL
+    await query.answer(results, cache_time=60, next_offset=str(start + INLINE_PAGE) if more else None)
+
+
+def _inline_hits(engine: Engine, text: str, wanted: int) -> list[Hit]:
+    """The hits for an inline query: the answers to ``text``, or the ``wanted`` latest articles'
+    first paragraphs while nothing is typed yet (a few more than wanted, to tell if there are more)."""
+    if render.is_blank(text):
+        notes = engine.latest(min(wanted + 1, INLINE_TOTAL))
+        return [hit for hit in map(engine.best_passage, notes) if hit is not None]
+    answer = engine.ask(text, INLINE_TOTAL)
+    if answer.outcome is Outcome.LISTING:
+        notes = engine.matching_notes(engine.parse(text), min(wanted + 1, INLINE_TOTAL))
+        return [hit for hit in map(engine.best_passage, notes) if hit is not None]
+    return list(engine.fold_copies(answer).hits) if answer.hits else []
+
+
+def _hit_result(result_id: str, hit: Hit) -> InlineQueryResultArticle:
+    """One inline result: the title and the passage's start to choose by; posts the rendered hit."""
+    return InlineQueryResultArticle(
+        id=result_id,
+        title=render.snippet(hit.note.title, 200),
+        description=render.snippet(hit.passage),
+        url=hit.note.link if hit.note.link.startswith(("http://", "https://")) else None,
+        input_message_content=InputTextMessageContent(render.render_hit(hit), parse_mode=ParseMode.HTML),
+    )
+
+
+def _nothing_result(text: str) -> InlineQueryResultArticle:
+    """The one result for an inline query nothing in the notes answers."""
+    return InlineQueryResultArticle(
+        id="nothing",
+        title="Nothing in the notes matches",
+        description="Try other words, or a tag:, source: or after: filter.",
+        input_message_content=InputTextMessageContent(render.render_nothing(text), parse_mode=ParseMode.HTML),
+    )
 
 
 # --- buttons (which callback data reaches which is in commands.BUTTONS) ---------------------
