@@ -303,3 +303,11 @@ def test_inline_results_never_carry_a_did_you_mean_into_the_chat(chat: Chat) -> 
     results = inline(chat, "sinclar ransomwre")["results"]
     assert results and "Sinclair" in results[0]["title"]
     assert not any("Did you mean" in r["input_message_content"]["message_text"] for r in results)
+
+
+def test_the_tags_under_an_answer_are_links_that_open_the_tags_articles(chat: Chat) -> None:
+    answer = sent(chat.play(chat.api.message(USER, "REvil retailer servers")))
+    links = start_links(answer["html"])
+    assert "🏷 REvil" in answer["text"] and "REvil" in links
+    [reply] = texts(chat.play(chat.api.message(USER, f"/start {links['REvil']}")))
+    assert "Tagged REvil</b> — 3 articles" in reply

@@ -121,6 +121,10 @@ class TagCatalog:
         found = sorted((self.entries[index] for _, _, index in close), key=lambda e: (-e.count, e.key))
         return TagMatch(None, tuple(found))
 
+    def entry(self, name: str) -> TagEntry | None:
+        """The entry a note's tag ``name`` belongs to."""
+        return self._by_key.get(self.key(name))
+
     def by_slug(self, value: str) -> TagEntry | None:
         """The tag a link or a button names by its slug."""
         return self._by_slug.get(value)

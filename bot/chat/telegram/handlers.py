@@ -347,7 +347,19 @@ async def _answer(
     if reply is not None:
         return reply, None, answer
     answer_id = context.bot_data.answers.put(answer)
-    return render.render_answer_page(answer, 0), answer_markup(context, answer_id, answer, 0), answer
+    text = render.render_answer_page(answer, 0, _hit_tags(context, engine, answer.hits[0]))
+    return text, answer_markup(context, answer_id, answer, 0), answer
+
+
+TAGS_UNDER_ANSWER = 5
+
+
+def _hit_tags(context: BotContext, engine: Engine, hit: Hit) -> list[tuple[str, str]]:
+    """The tags of a hit's note as (name, deep link), most used first: tapping one opens its articles."""
+    entries = {e.key: e for tag in hit.note.tags if (e := engine.tags.entry(tag.name)) is not None}
+    ranked = sorted(entries.values(), key=lambda e: (-e.count, e.key))[:TAGS_UNDER_ANSWER]
+    link = _tag_link(context)
+    return [(entry.name, link(entry)) for entry in ranked]
 
 
 def answer_markup(context: BotContext, answer_id: str, answer: Answer, page: int, voted: int | None = None) -> (
@@ -504,7 +516,8 @@ async def answer_page_pressed(update: Update, context: BotContext) -> None:
     key = vote_key(target.answer_id, target.page)
     voted = await asyncio.to_thread(store.vote_on, key) if store is not None else None  # ✓ on a page revisited
     markup = answer_markup(context, target.answer_id, answer, target.page, voted)
-    await _show(update, render.render_answer_page(answer, target.page), markup)
+    text = render.render_answer_page(answer, target.page, _hit_tags(context, engine, answer.hits[target.page]))
+    await _show(update, text, markup)
 
 
 async def other_reports_pressed(update: Update, context: BotContext) -> None:

@@ -116,9 +116,11 @@ def format_date(day: date | None) -> str:
     return day.strftime("%d %b %Y").lstrip("0") if day else ""
 
 
-def _frame(hit: Hit, did_you_mean: str | None, limit: int, lead: str = "") -> tuple[str, str]:
+def _frame(
+    hit: Hit, did_you_mean: str | None, limit: int, lead: str = "", tags: Sequence[tuple[str, str]] = ()
+) -> tuple[str, str]:
     """Everything around the passage, each field clipped to ``limit`` characters; ``lead`` is
-    a line of HTML above the title."""
+    a line of HTML above the title, ``tags`` the (name, link) of the note's tags."""
     note = hit.note
     head = [lead] if lead else []
     if did_you_mean:
@@ -129,25 +131,30 @@ def _frame(hit: Hit, did_you_mean: str | None, limit: int, lead: str = "") -> tu
     if hit.copies:
         outlets = dict.fromkeys(_clip(copy.source, NAME_LIMIT) for copy in hit.copies if copy.source)
         tail.append(f"Also reported by: {escape(_clip(', '.join(outlets), limit))}" if outlets else "")
+    if tags:
+        tail.append("🏷 " + " · ".join(_link(url, _clip(name, min(limit, NAME_LIMIT))) for name, url in tags))
     if note.link and len(note.link) <= 4 * limit:  # a clipped URL is a broken URL: drop it instead
         tail.append(f"🔗 {_link(note.link, 'Full article')}" if _is_web_link(note.link) else f"🔗 {escape(note.link)}")
     return "\n\n".join(head) + "\n\n", "\n\n" + "\n".join(line for line in tail if line)
 
 
-def render_hit(hit: Hit, did_you_mean: str | None = None, lead: str = "") -> str:
+def render_hit(
+    hit: Hit, did_you_mean: str | None = None, lead: str = "", tags: Sequence[tuple[str, str]] = ()
+) -> str:
     """One hit as a message: title bold, the passage with the question's words bold and its best
     sentence underlined, the supporting sentences under it, source · date · author, the outlets
-    of the copies folded into it, and a link to the full article."""
+    of the copies folded into it, its tags as links (``tags``: name, link) and a link to the
+    full article."""
     supporting = "".join(f"\n\n▸ {_bold(s.text, s.highlights)}" for s in hit.supporting)
     for limit in (1000, 200, 40):  # shrink absurd titles or links until the passage has room
-        head, tail = _frame(hit, did_you_mean, limit, lead)
+        head, tail = _frame(hit, did_you_mean, limit, lead, tags[: 1 + limit // 100])
         budget = MAX_MESSAGE - telegram_length(head + supporting + tail)
         if budget >= 500:
             break
     return head + fit_passage(hit.passage, hit.highlights, budget, hit.sentence) + supporting + tail
 
 
-def render_answer_page(answer: Answer, page: int) -> str:
+def render_answer_page(answer: Answer, page: int, tags: Sequence[tuple[str, str]] = ()) -> str:
     """Page ``page`` (0-based) of an answer. The lines saying how it was read show on every page:
     unreadable filters, the story a follow-up was answered from, "did you mean", and the unsure
     line when the closest match may not answer."""
@@ -155,7 +162,7 @@ def render_answer_page(answer: Answer, page: int) -> str:
     if not answer.confident:
         notices.append(plain.UNSURE)
     lead = "\n\n".join(f"<i>{escape(_clip(line, 300))}</i>" for line in notices)
-    return render_hit(answer.hits[page], answer.did_you_mean, lead)
+    return render_hit(answer.hits[page], answer.did_you_mean, lead, tags)
 
 
 def render_reply(answer: Answer, examples: Sequence[str]) -> str | None:
