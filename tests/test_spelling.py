@@ -47,3 +47,24 @@ def test_at_most_a_few_distinct_unknown_words_are_corrected_per_question(monkeyp
     monkeypatch.setattr(spelling, "_nearest", lambda term, retriever: lookups.append(term) or nearest(term, retriever))
     ENGINE.ask(" ".join(f"qzx{chr(97 + i % 26)}{chr(97 + i // 26)}wvk" for i in range(400)))
     assert len(lookups) == spelling.MAX_SUSPECTS
+
+
+SHOPS = [note(f"Freshmart stores closed in region {i}", [f"Freshmart stores in region {i} closed after an attack."])
+         for i in range(3)]
+TWICE = [note(f"Patch released twice in month {i}", [f"The vendor released the patch twice in month {i}."])
+         for i in range(2)]
+
+
+def test_a_five_letter_misspelling_with_a_shorter_stem_is_corrected_when_it_fits():
+    """"stors" stems to "stor": the length that counts is the word as written."""
+    answer = engine(*SHOPS, KASEYA).ask("how many freshmart stors closed")
+    assert answer.did_you_mean == "how many freshmart stores closed"
+
+
+def test_an_unknown_word_one_edit_from_an_ordinary_word_does_not_sink_a_question_its_names_answer():
+    answer = engine(KASEYA, PIPELINE, *TWICE).ask("who hit kaseya vsa twise")
+    assert answer.hits and answer.hits[0].note.path == KASEYA.path
+
+
+def test_an_unknown_word_near_no_word_still_counts_as_fully_missing():
+    assert engine(KASEYA, PIPELINE, *TWICE).ask("who hit kaseya qzxwvk").hits == ()

@@ -21,7 +21,7 @@ from bot.search.answer_types import VICTIM_QUESTION
 from bot.search.lexicon import QUESTION_WORDS
 from bot.search.passages import GRADED, PassageChooser
 from bot.search.query import Query
-from bot.search.relevance import MIN_RELEVANCE, relevance
+from bot.search.relevance import MIN_RELEVANCE, NAME_SHARE, W_PARAPHRASED, relevance
 from bot.search.retriever import NoteHit, PassageHit, Retriever
 from bot.search.spelling import Correction, correct
 from bot.search.tokenize import Tokenizer
@@ -76,7 +76,9 @@ class Ranker:
             for s, e, t in self.tokenize.spans(text)
             if text[s:e].lower() not in QUESTION_WORDS and s not in asking
         ]
-        fixes = correct([t for _, _, t in words], self.retriever, self.idf)
+        written = {t: text[s:e] for s, e, t in words}
+        spelling = correct([t for _, _, t in words], self.retriever, self.idf, written)
+        fixes = spelling.fixes
         terms: list[str] = []
         corrections: list[Correction] = []
         missing_idf = 0.0
@@ -85,10 +87,17 @@ class Ranker:
                 corrections.append(Correction(start, end, fixes[term]))
                 term = fixes[term]
             elif not known_to_index(term):
-                missing_idf += self.max_idf
+                missing_idf += self._missing_weight(spelling.readings.get(term))
                 continue
             terms.append(term)
         return terms, tuple(corrections), missing_idf
+
+    def _missing_weight(self, reading: str | None) -> float:
+        """What a word found nowhere counts against relevance: fully, as an absent name would,
+        unless it is one edit from an ordinary word ("twise"): then as that word lacking would."""
+        if reading is None or self.retriever.name_share(reading) >= NAME_SHARE:
+            return self.max_idf
+        return W_PARAPHRASED * self.idf(reading)
 
     def rank(
         self, text: str, top: int = 10, filters: Query | None = None, among: Collection[int] | None = None

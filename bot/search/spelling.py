@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -35,9 +35,21 @@ RARE_DF = 2
 RARE_RATIO = 20
 
 
-def correct(words: Sequence[str], retriever: Retriever, idf: Callable[[str], float]) -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class Spelling:
+    """What the suspects of one question were read as: ``fixes`` the corrections that fit the
+    question, ``readings`` the likeliest index term of each unknown word left uncorrected."""
+
+    fixes: dict[str, str]
+    readings: dict[str, str]
+
+
+def correct(
+    words: Sequence[str], retriever: Retriever, idf: Callable[[str], float], written: Mapping[str, str] | None = None
+) -> Spelling:
     """The index term each suspect of the question's terms ``words`` most likely misspells, for
-    those with a reading that fits the question; suspects are unknown words and very rare ones.
+    those with a reading that fits the question; suspects are unknown words and very rare ones
+    of at least five letters as ``written`` in the question ("stors" stems to "stor").
 
     Candidates are the terms of at least two articles within one edit (two for long words; a swap
     of neighbours counts as one), the nearest kept. With other words in the question, the
@@ -47,7 +59,9 @@ def correct(words: Sequence[str], retriever: Retriever, idf: Callable[[str], flo
     as its most common candidate.
     """
     df = retriever.note_frequency
-    suspects = [w for w in dict.fromkeys(words) if df(w) <= RARE_DF and _correctable(w)][:MAX_SUSPECTS]
+    written = written or {}
+    suspects = [w for w in dict.fromkeys(words) if df(w) <= RARE_DF and _correctable(w, written.get(w, w))]
+    suspects = suspects[:MAX_SUSPECTS]
     nearest = {w: [c for c in _nearest(w, retriever) if df(c) >= RARE_RATIO * df(w)] for w in suspects}
     guesses = {w: max(c, key=df) for w, c in nearest.items() if c}
     telling = sorted({w for w in words if df(w) and w not in nearest}, key=idf, reverse=True)[:MAX_CONTEXT]
@@ -64,11 +78,12 @@ def correct(words: Sequence[str], retriever: Retriever, idf: Callable[[str], flo
         best = max(candidates, key=lambda c: (fit[c], df(c)))
         if fit[best] >= MIN_FIT and (not df(word) or _fit(word, context, retriever) < MIN_FIT):
             fixes[word] = best
-    return fixes
+    readings = {w: g for w, g in guesses.items() if w not in fixes and not df(w)}
+    return Spelling(fixes, readings)
 
 
-def _correctable(term: str) -> bool:
-    return len(term) >= 5 and term[0].isalpha() and "." not in term
+def _correctable(term: str, word: str) -> bool:
+    return len(word) >= 5 and term[0].isalpha() and "." not in term
 
 
 def _nearest(term: str, retriever: Retriever) -> list[str]:
