@@ -53,7 +53,8 @@ def test_every_list_page_of_every_tag_source_and_latest_fits(corpus_library: Lib
     """Rendered as the handlers render them and checked as the fake Bot API checks a message."""
     engine = corpus_library.engine
     listings = [Listing(f"Tagged {e.name}", tuple(engine.notes_tagged(e)), e.name) for e in engine.tags.entries]
-    listings += [Listing(f"From {s.name}", tuple(engine.notes_from_source(s.name, None))) for s in engine.source_stats()]
+    sources = [s.name for s in engine.source_stats()]
+    listings += [Listing(f"From {name}", tuple(engine.notes_from_source(name, None))) for name in sources]
     listings.append(Listing("Latest incidents", tuple(engine.latest(None))))
     pages = 0
     for listing in listings:
