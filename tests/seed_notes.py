@@ -80,3 +80,12 @@ def add_solarwinds_note(folder: Path) -> None:
         ),
         "utf-8",
     )
+
+
+def add_pipeline_copy(folder: Path) -> None:
+    """A second outlet's copy of the Colonial Pipeline article under another link: nearly the
+    same title, its paragraphs edited a little (so no paragraph is the same text)."""
+    copy = PIPELINE.replace("ZDNet", "Wire Two").replace(PIPELINE_LINK, "https://wire.example/cp")
+    copy = copy.replace("paid a ransom to", "paid ransom to").replace(", the", ", now the")
+    (folder / "wire").mkdir(exist_ok=True)
+    (folder / "wire" / "Colonial-copy.md").write_text(copy.replace("several days", "a week"), "utf-8")

@@ -329,3 +329,14 @@ def test_eval_reads_a_folder_with_follow_ups_and_off_topic_lines(built, capsys, 
     assert (figures["followup_turns"], figures["followup_article_at_1"], figures["followup_first_reply_answers"]) == (
         1, 1.0, 1.0)
     assert (figures["handled_smalltalk"], figures["handled_off_domain"]) == ("1/1", "1/1")
+
+
+def test_ask_shows_a_copy_of_an_article_once_and_names_its_outlet(tmp_path, capsys):
+    from seed_notes import add_pipeline_copy
+
+    seeds = write_seeds(tmp_path / "seeds")
+    add_pipeline_copy(seeds)
+    flags = ["--seeds", str(seeds), "--index", str(tmp_path / "index")]
+    code, out, _ = run(capsys, *flags, "ask", "--top", "10", "Colonial Pipeline ransom bitcoin")
+    assert code == 0 and "Also reported by: Wire Two" in out
+    assert "Wire Two ·" not in out and "wire.example/cp" not in out

@@ -302,3 +302,16 @@ def test_filters_alone_list_the_matching_articles(library):
 def test_an_unsure_answer_says_it_may_not_answer(library):
     _, replies = talk(library, "phishing voicemail in Taiwan")
     assert "This may not answer your question" in replies[0]
+
+
+def test_a_copy_of_an_article_is_paged_once_and_named_under_it(tmp_path):
+    from seed_notes import add_pipeline_copy
+
+    seeds = write_seeds(tmp_path / "seeds")
+    add_pipeline_copy(seeds)
+    library = Library(seeds, tmp_path / "index")
+    library.open()
+    _, replies = talk(library, "Colonial Pipeline ransom bitcoin", *[""] * 10)
+    pages = [r for r in replies if r[:1].isdigit()]
+    assert pages and not any("Wire Two ·" in page for page in pages)  # no page is the copy
+    assert "Also reported by: Wire Two" in pages[0]

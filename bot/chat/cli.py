@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
+from bot.chat.asking import ask_in_chat
 from bot.chat.text import brackets, clean, render_answer, render_hit, render_sources, render_tags
 from bot.search.conversation import Conversation
 from bot.search.evaluation import Verdict
@@ -254,10 +255,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         if not question:
             conversation = Conversation() if args.conversation else None  # a blank line: the next conversation
             continue
-        if conversation is None:
-            answer = engine.ask(question, top=args.top)
-        else:
-            answer = conversation.ask(engine, question, top=args.top)
+        answer = ask_in_chat(engine, question, args.top, conversation)
         if args.json:
             text = json.dumps(answer_json(answer), ensure_ascii=False)
         else:  # example questions (a pass over every tag) only for the smalltalk reply that shows them

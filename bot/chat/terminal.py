@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from bot.chat.asking import ask_in_chat
 from bot.chat.text import (
     ANSWER_PAGES,
     ansi_bold,
@@ -101,7 +102,7 @@ def _converse(library: Library, stdin: TextIO, stdout: TextIO, interactive: bool
         elif text.startswith("/"):
             say(f"Unknown command {clean(command)}.\n{HELP}")
         else:
-            answer = conversation.ask(engine, text, top=ANSWER_PAGES)
+            answer = ask_in_chat(engine, text, ANSWER_PAGES, conversation)
             pending, total = list(answer.hits[1:]), len(answer.hits)  # Enter pages this answer only
             query = engine.parse(text)
             if answer.outcome is Outcome.NOTHING and not query.filtered and not engine.tokenizer(query.text):

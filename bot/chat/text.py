@@ -124,9 +124,16 @@ def render_hit(hit: Hit, total: int, mark: Mark = brackets, underline: Mark | No
             *(["", *supporting] if supporting else []),
             "",
             clean(byline(hit.note)),
+            *([clean(also)] if (also := also_reported_by(hit)) else []),
             clean(hit.note.link),
         ]
     )
+
+
+def also_reported_by(hit: Hit) -> str:
+    """The outlets of the copies folded into ``hit`` (see ``Engine.fold_copies``), or ""."""
+    outlets = dict.fromkeys(copy.source for copy in hit.copies if copy.source)
+    return f"Also reported by: {', '.join(outlets)}" if outlets else ""
 
 
 UNSURE = "This may not answer your question; it is the closest match in the notes."

@@ -54,16 +54,15 @@ class Stories:
         """``hits`` (of the notes numbered ``numbers``) with each copy of an earlier hit's article
         dropped and named in that hit's ``copies``; an article's further paragraphs stay."""
         kept: list[tuple[Hit, int]] = []
+        copies: dict[int, dict[str, Note]] = {}  # by the note number of the article copied
         for hit, number in zip(hits, numbers, strict=True):
-            for i, (lead, lead_number) in enumerate(kept):
-                if lead_number != number and self.is_copy(lead.note, lead_number, hit.note, number):
-                    if all(c.path != hit.note.path for c in lead.copies):
-                        kept[i] = (replace(lead, copies=(*lead.copies, hit.note)), lead_number)
-                    break
-            else:
+            lead = next((n for h, n in kept if n != number and self.is_copy(h.note, n, hit.note, number)), None)
+            if lead is None:
                 kept.append((hit, number))
-        copies = {lead_number: lead.copies for lead, lead_number in kept}
-        return tuple(replace(hit, copies=copies[number]) for hit, number in kept)
+                copies.setdefault(number, {c.path: c for c in hit.copies})
+            else:
+                copies[lead].setdefault(hit.note.path, hit.note)
+        return tuple(replace(hit, copies=tuple(copies[number].values())) for hit, number in kept)
 
     def other_reports(self, note: Note, number: int, limit: int = 20) -> list[Note]:
         """The other notes on ``note``'s story: published within a week of it, with titles that

@@ -29,6 +29,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop
 
 from bot.chat import text as plain
+from bot.chat.asking import ask_in_chat
 from bot.chat.telegram import render
 from bot.chat.telegram.access import addressed_text
 from bot.chat.telegram.background import in_daemon_thread, typing, waiting_for_rebuild
@@ -334,9 +335,9 @@ async def _answer(
     replying_to = replied.message_id if ours and replied is not None else None
     engine = await _engine(context)
     async with typing(context.bot, message.chat_id):
-        answer = await asyncio.to_thread(conversation.ask, engine, question, TOP, replying_to)
+        answer = await asyncio.to_thread(ask_in_chat, engine, question, TOP, conversation, replying_to)
         if answer.hits:
-            answer = await asyncio.to_thread(lambda: engine.with_reports(engine.fold_copies(answer), 0))
+            answer = await asyncio.to_thread(engine.with_reports, answer, 0)
     note(hits=len(answer.hits))
     if answer.outcome is Outcome.LISTING and answer.notes:  # filters alone: every article they keep, paged
         notes = await asyncio.to_thread(engine.matching_notes, engine.parse(question), None)
