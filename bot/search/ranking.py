@@ -6,6 +6,9 @@ words barely occur in any article is declined (``relevance.py``); unknown words 
 index terms (``spelling.py``). The best articles are ordered by their BM25 plus a share of their
 best passage's, and each article's passages by how well they answer (``passages.py``).
 
+A question that only names something ("what happened to Kaseya?") is answered from the story
+most reported about it first (``Stories.main_story``), not from a side story repeating the name.
+
 The best story's answer comes first; its next paragraphs come before a weaker story's best only
 when it clearly leads.
 """
@@ -17,13 +20,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.search.answer_types import VICTIM_QUESTION
+from bot.search.answer_types import VICTIM_QUESTION, asked_for
 from bot.search.lexicon import QUESTION_WORDS
 from bot.search.passages import GRADED, PassageChooser
 from bot.search.query import Query
 from bot.search.relevance import MIN_RELEVANCE, NAME_SHARE, W_PARAPHRASED, relevance
 from bot.search.retriever import NoteHit, PassageHit, Retriever
 from bot.search.spelling import Correction, correct
+from bot.search.stories import Stories
 from bot.search.tokenize import Tokenizer
 
 W_PASSAGE = 0.3  # article: best passage's BM25, next to the article's own BM25 (weight 1)
@@ -56,6 +60,7 @@ class Ranker:
         self.n_notes = retriever.note_count()
         self.max_idf = float(np.log(self.n_notes + 0.5) - np.log(0.5)) if self.n_notes else 1.0
         self._sources: dict[str, frozenset[str]] = {}  # a source name's terms (a few dozen sources)
+        self.stories = Stories(retriever, tokenizer, self.idf)
 
     def idf(self, term: str) -> float:
         """Plain idf over articles, never below a small floor: how telling a question word is."""
@@ -111,12 +116,17 @@ class Ranker:
         if not terms:
             return Ranked((), weights, corrections)
         notes = self.retriever.top_notes(terms, CANDIDATE_NOTES * 2, filters, among)
+        main = self._main_story(text, terms, filters, among)
+        if main:
+            found = {hit.note for hit in notes}
+            extra = self.retriever.top_notes(terms, CANDIDATE_NOTES, filters, [n for n in main if n not in found])
+            notes = notes[:CANDIDATE_NOTES] + extra + notes[CANDIDATE_NOTES:]
         notes = [self._with_source(hit, weights) for hit in notes]
         held = relevance(notes[:CANDIDATE_NOTES], weights, missing_idf, self.retriever.name_share)
         if held < MIN_RELEVANCE:
             return Ranked((), weights, corrections, relevance=held)
         passages = {hit.note: self.retriever.passages_of(hit.note, terms) for hit in notes}
-        articles = self._articles(notes, passages)
+        articles = self._articles(notes, passages, main)
         chooser = PassageChooser(self.retriever, self.tokenize, text, weights)
         # The leading articles' order matters most (their paragraphs fill the first pages and the
         # supporting sentences); the others mostly show their best paragraph.
@@ -158,9 +168,23 @@ class Ranker:
             terms = self._sources[source] = frozenset(self.tokenize(source))
         return terms
 
-    def _articles(self, notes: list[NoteHit], passages: dict[int, list[PassageHit]]) -> list[tuple[int, float]]:
+    def _main_story(
+        self, text: str, terms: list[str], filters: Query | None, among: Collection[int] | None
+    ) -> dict[int, float]:
+        """For a question that only names something ("what happened to Kaseya?"), the articles of
+        its most reported story (``Stories.main_story``); nothing for any other question."""
+        if among is not None or (filters is not None and filters.filtered) or asked_for(text, self.tokenize):
+            return {}
+        if any(self.retriever.name_share(t) < NAME_SHARE for t in terms):
+            return {}
+        return self.stories.main_story(terms)
+
+    def _articles(
+        self, notes: list[NoteHit], passages: dict[int, list[PassageHit]], main: Mapping[int, float] | None = None
+    ) -> list[tuple[int, float]]:
         """The best few articles by article-level BM25 plus a share of their best passage's
-        BM25, one note per link (an article stored twice is shown once).
+        BM25, one note per link (an article stored twice is shown once); the articles of the
+        ``main`` story first, most central first, when the question only names it.
 
         Scores are rescaled to 0..1 over the candidates: in a collection of a handful of notes
         BM25Okapi's idf (and so every score) can be negative, and the order must still hold.
@@ -171,6 +195,13 @@ class Ranker:
         score = _unit(np.array([n.score for n in notes])) + W_PASSAGE * _unit(best_passage)
         articles: list[tuple[int, float]] = []
         links: set[str] = set()
+        if main:
+            # The main story's leads stand above the best match, most central first.
+            leads = sorted(main, key=lambda n: -main[n])
+            top = float(score.max())
+            for i, hit in enumerate(notes):
+                if hit.note in main:
+                    score[i] = top + DEPTH_STEP * (len(leads) - leads.index(hit.note))
         for i in np.argsort(-score, kind="stable").tolist():
             link = self.retriever.note(notes[i].note).link
             if link not in links:

@@ -25,6 +25,9 @@ NEAR_COPY_TITLE = 0.8  # ... and from which two articles are copies, if their fi
 NEAR_COPY_TEXT = 0.5  # term overlap of the first paragraphs of two copies
 STORY_DAYS = 7
 CANDIDATES = 30
+MAIN_SCAN = 500  # articles holding a name read for its main story (by BM25: the most about it first)
+MAIN_MIN = 3  # articles titled with a name from which it has a main story
+MAIN_LEADS = 3  # the main story's most central articles, put first for a question naming it only
 
 
 class Stories:
@@ -83,6 +86,31 @@ class Stories:
                     found.append((overlap, other))
         found.sort(key=lambda pair: -pair[0])
         return [other for _, other in found[:limit]]
+
+    def main_story(self, terms: Sequence[str]) -> dict[int, float]:
+        """The leading articles of the story most reported about ``terms`` (a name: "Kaseya"),
+        each with how central it is: of the articles with every term in their title, those whose
+        other title words the most of the others share, weighted by idf ("Kaseya ransomware
+        attack FAQ" before "Kaseya warns of phishing campaign"). Empty when fewer than
+        MAIN_MIN articles are titled with the name."""
+        wanted = set(terms)
+        titled: list[tuple[int, set[str]]] = []
+        for hit in self._retriever.top_notes(list(wanted), MAIN_SCAN):
+            words = set(self._tokenize(self._retriever.note(hit.note).title))
+            if wanted <= words:
+                titled.append((hit.note, words - wanted))
+        if len(titled) < MAIN_MIN:
+            return {}
+        shared: dict[str, int] = {}
+        for _, words in titled:
+            for word in words:
+                shared[word] = shared.get(word, 0) + 1
+        central = {
+            number: sum((shared[w] - 1) * self._idf(w) for w in words) / (sum(self._idf(w) for w in words) or 1.0)
+            for number, words in titled
+        }
+        leads = sorted(central, key=lambda n: -central[n])[:MAIN_LEADS]
+        return {n: central[n] for n in leads}
 
     def _opening(self, number: int) -> list[str]:
         passages = self._retriever.passages_of(number, [])
