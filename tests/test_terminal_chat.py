@@ -118,7 +118,8 @@ def test_a_source_filter_restricts_the_answer(library):
 def test_a_question_with_no_searchable_word_gets_a_helpful_reply(library, odd):
     code, replies = talk(library, odd)
     assert code == 0
-    assert "no word to search for" in replies[0] and "LINE hack" in replies[0]
+    assert "no word to search for" in replies[0]
+    assert 'e.g. "Microsoft 365 phishing campaign steals credentials"' in replies[0]  # the newest note's title
 
 
 def test_a_4000_character_question_is_answered(library):
@@ -291,6 +292,30 @@ def test_smalltalk_gets_a_friendly_reply_with_example_questions_and_no_hit(libra
     _, replies = talk(library, "hello")
     assert replies[0].startswith("Hello!") and "For example:" in replies[0]
     assert "https://" not in replies[0]
+
+
+def test_the_examples_of_an_index_without_typed_tags_are_its_newest_titles_as_they_are(library):
+    _, replies = talk(library, "hello")
+    examples = replies[0].split("For example:\n", 1)[1].splitlines()
+    assert [e.strip() for e in examples] == [
+        "Microsoft 365 phishing campaign steals credentials",
+        "LINE accounts for more than 100 Taiwanese politicians were hacked",
+        "Colonial Pipeline paid a ransom to DarkSide",
+    ]
+
+
+def test_the_greeting_suggests_a_question_about_a_note_the_index_holds(tmp_path):
+    from seed_notes import PIPELINE
+
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "Colonial-Pipeline.md").write_text(PIPELINE, "utf-8")
+    library = Library(tmp_path / "seeds", tmp_path / "index")
+    library.open()
+    out = io.StringIO()
+    chat(library, stdin=io.StringIO(""), stdout=out)
+    greeting = out.getvalue()
+    assert 'Type a question about an incident, e.g. "Colonial Pipeline paid a ransom to DarkSide"' in greeting
+    assert "LINE" not in greeting
 
 
 def test_filters_alone_list_the_matching_articles(library):

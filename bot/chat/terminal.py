@@ -29,15 +29,11 @@ from bot.search.engine import Engine
 from bot.search.library import Library
 from bot.search.results import Hit, Outcome
 
-HELP = """Type a question, e.g. "who was affected in the Taiwan LINE hack?"
-Enter or n: the next passage · /tag NAME · /source NAME · /tags · /sources · /latest · /new · /help · /quit
+HELP = """Enter or n: the next passage · /tag NAME · /source NAME · /tags · /sources · /latest · /new · /help · /quit
 Follow-ups ("who was behind it?", "and the ransom?") are answered from the last answer's story; /new forgets it.
 Filters inside a question: source:zdnet tag:ransomware after:2021-10-01 before:2022-01-01"""
 
-NO_WORDS = (
-    "There is no word to search for in that (only common words, symbols or emoji). "
-    'Ask about an incident, e.g. "who was affected in the Taiwan LINE hack?"'
-)
+NO_WORDS = "There is no word to search for in that (only common words, symbols or emoji). Ask about an incident"
 LIST_LIMIT = 10  # articles a /tag, /source or /latest list shows, as in Telegram (handlers.LIST_LIMIT)
 HISTORY_LENGTH = 1000
 HISTORY_FILE = Path("~/.incident_bot_history")
@@ -68,7 +64,7 @@ def _converse(library: Library, stdin: TextIO, stdout: TextIO, interactive: bool
         print(wrap_words(text, width), file=stdout)
 
     info = library.engine.info
-    say(f"incident-bot: {info.notes} notes from {info.sources} sources. {HELP}")
+    say(f"incident-bot: {info.notes} notes from {info.sources} sources. {_type_a_question(library.engine)}\n{HELP}")
     pending: list[Hit] = []
     total = 0
     conversation = Conversation()
@@ -87,7 +83,7 @@ def _converse(library: Library, stdin: TextIO, stdout: TextIO, interactive: bool
                 say("No more passages for that question. Ask another.")
             continue
         if text == "/help":
-            say(HELP)
+            say(f"{_type_a_question(engine)}\n{HELP}")
         elif text == "/new":
             conversation = Conversation()
             say("Forgotten: the next question starts a new story.")
@@ -100,15 +96,25 @@ def _converse(library: Library, stdin: TextIO, stdout: TextIO, interactive: bool
         elif command in {"/tag", "/source"}:
             say(_listing(engine, command, argument))
         elif text.startswith("/"):
-            say(f"Unknown command {clean(command)}.\n{HELP}")
+            say(f"Unknown command {clean(command)}.\n{_type_a_question(engine)}\n{HELP}")
         else:
             answer = ask_in_chat(engine, text, ANSWER_PAGES, conversation)
             pending, total = list(answer.hits[1:]), len(answer.hits)  # Enter pages this answer only
             query = engine.parse(text)
             if answer.outcome is Outcome.NOTHING and not query.filtered and not engine.tokenizer(query.text):
-                say("\n".join([*problem_lines(answer), NO_WORDS]))
+                say("\n".join([*problem_lines(answer), f"{NO_WORDS}{_for_example(engine)}."]))
                 continue
             say(render_answer(answer, engine.example_questions(3), mark, underline, hits=1).rstrip())
+
+
+def _type_a_question(engine: Engine) -> str:
+    """How to start, with a question this index can answer (not one about notes it may lack)."""
+    return f"Type a question about an incident{_for_example(engine)}."
+
+
+def _for_example(engine: Engine) -> str:
+    examples = engine.example_questions(1)
+    return f', e.g. "{clean(examples[0])}"' if examples else ""
 
 
 def _listing(engine: Engine, command: str, name: str) -> str:

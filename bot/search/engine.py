@@ -265,7 +265,8 @@ class Engine:
 
     def example_questions(self, n: int = 3) -> list[str]:
         """Questions this index can answer, made from its most used tags of different kinds,
-        then from its newest titles."""
+        then its newest titles as they are (a title finds its article, and a sentence pasted
+        into a question template would not read as one)."""
         templates = {
             "malware": "who was hit by {}?",
             "threat actor": "what attacks is {} behind?",
@@ -277,7 +278,7 @@ class Engine:
             entry = next((e for e in self.tags.entries if kind in e.kinds), None)
             if entry is not None:
                 examples.append(template.format(entry.name))
-        examples += [f"what happened: {note.title}?" for note in self.latest(n)]
+        examples += [note.title for note in self.latest(n) if note.title.strip()]
         return examples[:n]
 
 
