@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.chat.cli import main
+from bot.search import store
 from bot.search.library import Library
 from bot.search.store import IndexCorrupt, current_build, verify_build
 from seed_notes import LINE_LINK, add_solarwinds_note
@@ -60,6 +62,28 @@ def test_opening_an_index_with_swapped_arrays_rebuilds_it_and_answers_right(buil
         engine = Library(seeds, built.index_dir).open()
     assert "does not match its checksum" in caplog.text
     assert engine.ask(QUESTION).hits[0].note.link == LINE_LINK
+
+
+@pytest.mark.parametrize("damage", ["reversed terms", "swapped arrays"])
+@pytest.mark.usefixtures("only_flags")
+def test_a_one_shot_ask_on_a_damaged_index_rebuilds_it_and_answers_right(built, seeds, capsys, damage):
+    build = current_build(built.index_dir)
+    if damage == "reversed terms":
+        _reverse_terms(build)
+    else:
+        _swap(build / "passage_note.npy", build / "passage_position.npy")
+    capsys.readouterr()
+    assert main(["--seeds", str(seeds), "--index", str(built.index_dir), "ask", "--json", QUESTION]) == 0
+    assert LINE_LINK in capsys.readouterr().out.split("\n")[0]
+    verify_build(current_build(built.index_dir))  # the index now in service is sound
+
+
+def test_a_one_shot_open_of_an_untouched_index_hashes_no_file(built, seeds, monkeypatch):
+    def hashing(path):
+        raise AssertionError(f"{path} was hashed although no file was touched since the build")
+
+    monkeypatch.setattr(store, "_sha256", hashing)
+    assert Library(seeds, built.index_dir).open(quick=True).ask(QUESTION).hits[0].note.link == LINE_LINK
 
 
 def test_a_damaged_build_another_process_put_in_service_is_refused_and_the_old_one_keeps_serving(
