@@ -340,3 +340,26 @@ def test_ask_shows_a_copy_of_an_article_once_and_names_its_outlet(tmp_path, caps
     code, out, _ = run(capsys, *flags, "ask", "--top", "10", "Colonial Pipeline ransom bitcoin")
     assert code == 0 and "Also reported by: Wire Two" in out
     assert "Wire Two ·" not in out and "wire.example/cp" not in out
+
+
+def test_ask_with_filters_alone_says_how_many_articles_match_and_how_to_list_them_all(built, capsys):
+    code, out, _ = run(capsys, *built, "ask", "--top", "1", "tag:ransomware")
+    assert code == 0
+    assert "1 of 2 articles matching tag:ransomware, newest first:" in out
+    assert out.rstrip().endswith("(ask --top 2 lists them all)")
+
+
+def test_ask_with_a_source_no_note_has_says_so_and_answers_without_it(built, capsys):
+    code, out, _ = run(capsys, *built, "ask", "source:zzz Colonial Pipeline ransom")
+    assert code == 0 and "(no source matches 'zzz'; that filter is left out)" in out
+    assert PIPELINE_LINK in out
+
+
+def test_ask_with_a_misspelt_tag_offers_the_close_tags(built, capsys):
+    _, out, _ = run(capsys, *built, "ask", "tag:ransomwre")
+    assert "no article is tagged 'ransomwre' (did you mean tag:ransomware?)" in out
+
+
+def test_ask_with_dates_that_leave_no_day_names_the_empty_range(built, capsys):
+    _, out, _ = run(capsys, *built, "ask", "after:2022-02-01 before:2022-01-01")
+    assert "after:2022-02-01 is not before before:2022-01-01: no day is in that range" in out

@@ -303,7 +303,9 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 
 def _answer_text(answer: Answer, examples: Sequence[str]) -> str:
-    return f"? {clean(answer.question)}\n{render_answer(answer, examples)}"
+    more = answer.outcome is Outcome.LISTING and answer.listed > len(answer.notes)
+    hint = f"\n(ask --top {answer.listed} lists them all)" if more else ""
+    return f"? {clean(answer.question)}\n{render_answer(answer, examples)}{hint}"
 
 
 def _watch_test(args: argparse.Namespace, settings: Settings) -> int:

@@ -175,9 +175,11 @@ def problem_lines(answer: Answer) -> list[str]:
 
 
 def listing_heading(answer: Answer) -> str:
+    """What a message of filters alone lists, with the total when only the newest are shown."""
     if not answer.notes:
         return "No article matches those filters."
-    return f"Articles matching {clean(answer.question.strip())}, newest first:"
+    shown = f"{len(answer.notes)} of {answer.listed} articles" if answer.listed > len(answer.notes) else "Articles"
+    return f"{shown} matching {clean(answer.question.strip())}, newest first:"
 
 
 def nothing_found(answer: Answer) -> str:

@@ -58,13 +58,16 @@ class Engine:
         not answer it), the matching articles for filters alone, or no search at all for smalltalk.
 
         With ``story``, the question is asked of that story's notes only (a follow-up)."""
-        query = parse_query(question)
+        query = self._passable(parse_query(question))
         if not query.filtered and (kind := smalltalk(query.text)) is not None:
             return Answer(question, (), outcome=Outcome.SMALLTALK, smalltalk=kind, problems=query.problems)
         if not self.tokenizer(query.text):
             if query.filtered:
-                notes = tuple(self.matching_notes(query, top))
-                return Answer(question, (), outcome=Outcome.LISTING, notes=notes, problems=query.problems)
+                notes = self.matching_notes(query, None)
+                return Answer(
+                    question, (), outcome=Outcome.LISTING, notes=tuple(notes[:top]), listed=len(notes),
+                    problems=query.problems,
+                )
             return Answer(question, (), outcome=Outcome.NOTHING, problems=query.problems)
         among = None if story is None else self._note_ids(story)
         text, language = query.text, other_language(query.text)
@@ -87,6 +90,26 @@ class Engine:
             problems=query.problems,
             relevance=ranked.lead_relevance,
         )
+
+    def _passable(self, query: Query) -> Query:
+        """``query`` without the filters no article passes (a source or tag no note has, an empty
+        date range), each named in ``problems`` with what would match: the reply says why, and
+        answers the rest, instead of finding nothing."""
+        notes, problems = self.catalog.notes, list(query.problems)
+        source, tag, after, before = query.source, query.tag, query.after, query.before
+        if source and not any(source_matches(n, source) for n in notes):
+            problems.append(f"no source matches {source!r}")
+            source = None
+        if tag and not any(note_matches(n, Query("", tag=tag)) for n in notes):
+            match = self.tags.find(tag)
+            close = (match.tag,) if match.tag is not None else match.candidates
+            hint = f" (did you mean {' or '.join(f'tag:{e.name}' for e in close)}?)" if close else ""
+            problems.append(f"no article is tagged {tag!r}{hint}")
+            tag = None
+        if after and before and after >= before:
+            problems.append(f"after:{after} is not before before:{before}: no day is in that range")
+            after = before = None
+        return replace(query, source=source, tag=tag, after=after, before=before, problems=tuple(problems))
 
     def hit(self, rank: int, passage: PassageHit, score: float, weights: Mapping[str, float]) -> Hit:
         """A passage as the chat layer shows it: its note, the question's words marked, and the

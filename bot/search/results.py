@@ -76,7 +76,8 @@ class Answer:
 
     ``about`` is the title of the story a follow-up was answered from (the conversation's
     context), ``problems`` the filters that could not be read, ``smalltalk`` the kind of
-    smalltalk and ``language`` the language the message was read as.
+    smalltalk and ``language`` the language the message was read as. ``listed`` is how many
+    articles a message of filters alone keeps (``notes`` holds the newest of them).
     """
 
     question: str
@@ -89,6 +90,7 @@ class Answer:
     smalltalk: str | None = None
     language: str | None = None
     relevance: float = 0.0
+    listed: int = 0
 
     @property
     def confident(self) -> bool:
