@@ -87,3 +87,11 @@ def test_a_question_with_no_security_angle_is_never_answered_confidently():
     fans = engine(football)
     assert not fans.ask("which football team has the most fans?").confident
     assert fans.ask("which football fans were sent phishing offers?").confident
+
+
+def test_a_question_about_yesterday_or_the_latest_attack_is_never_confident():
+    claim = note("REvil claims more Kaseya VSA victims", ["REvil said yesterday its latest ransomware attack hit more Kaseya VSA customers."])
+    archive = engine(KASEYA, claim)
+    for question in ("what did REvil do to Kaseya VSA yesterday?", "what is the latest ransomware attack on Kaseya VSA?"):
+        answer = archive.ask(question)
+        assert answer.hits and not answer.confident, question

@@ -70,16 +70,14 @@ class Engine:
                 )
             return Answer(question, (), outcome=Outcome.NOTHING, problems=query.problems)
         among = None if story is None else self._note_ids(story)
-        text, language = query.text, other_language(query.text)
-        if language is not None:
-            # Names are the same in every language: ask with them alone, answer only when sure.
-            text = self._names_in(without_function_words(text, language))
-        ranked = self.ranker.rank(text, top=top, filters=query if query.filtered else None, among=among)
-        hits = [self.hit(i + 1, passage, score, ranked.weights) for i, (passage, score) in enumerate(ranked.passages)]
-        if hits:
-            hits[0] = replace(hits[0], supporting=self._supporting(text, hits[0], ranked))
-        sure = bool(hits) and is_sure(ranked.lead_relevance, query.text, self.info.last_date)
-        sure = sure and not self.topics.everyday(query.text)
+        language = other_language(query.text)
+        text, ranked, hits, sure = self._search(query, language, top, among)
+        if language is None and not hits and (hint := other_language(query.text, weak=True)) is not None:
+            # A hint of another language ("¿quién...", one word in another script) and nothing
+            # found in English: the names it writes with a capital may still find a sure answer.
+            found = self._search(query, hint, top, among, capitalised=True)
+            if found[3]:
+                text, ranked, hits, sure = found
         if language is not None and not sure:
             return Answer(question, (), outcome=Outcome.OTHER_LANGUAGE, language=language, problems=query.problems)
         return Answer(
@@ -111,6 +109,23 @@ class Engine:
             after = before = None
         return replace(query, source=source, tag=tag, after=after, before=before, problems=tuple(problems))
 
+    def _search(
+        self, query: Query, language: str | None, top: int, among: list[int] | None, capitalised: bool = False
+    ) -> tuple[str, Ranked, list[Hit], bool]:
+        """The searched text, its ranking, hits and whether the first is sure, for the message read
+        as English (``language`` None) or, in another language, by the names it holds (only those
+        written with a capital or digit, when ``capitalised``)."""
+        text = query.text
+        if language is not None:
+            # Names are the same in every language: ask with them alone, answer only when sure.
+            text = self._names_in(without_function_words(text, language), capitalised)
+        ranked = self.ranker.rank(text, top=top, filters=query if query.filtered else None, among=among)
+        hits = [self.hit(i + 1, passage, score, ranked.weights) for i, (passage, score) in enumerate(ranked.passages)]
+        if hits:
+            hits[0] = replace(hits[0], supporting=self._supporting(text, hits[0], ranked))
+        sure = bool(hits) and is_sure(ranked.lead_relevance, query.text, self.info.last_date)
+        return text, ranked, hits, sure and not self.topics.everyday(query.text)
+
     def hit(self, rank: int, passage: PassageHit, score: float, weights: Mapping[str, float]) -> Hit:
         """A passage as the chat layer shows it: its note, the question's words marked, and the
         sentence holding most of their weight."""
@@ -139,9 +154,11 @@ class Engine:
             self.tokenizer,
         )
 
-    def _names_in(self, text: str) -> str:
-        """The words of ``text`` the notes know as names (REvil, Kaseya, numbers), the rest dropped."""
-        return " ".join(text[s:e] for s, e, _ in self._name_spans(text))
+    def _names_in(self, text: str, capitalised: bool = False) -> str:
+        """The words of ``text`` the notes know as names (REvil, Kaseya, numbers), the rest dropped;
+        with ``capitalised``, only those ``text`` writes with a capital or a digit too."""
+        spans = self._name_spans(text)
+        return " ".join(text[s:e] for s, e, _ in spans if not capitalised or not text[s:e][:1].islower())
 
     def names(self, text: str) -> tuple[str, ...]:
         """The index terms of ``text`` that the notes write as names (see names.py), once each."""

@@ -37,12 +37,18 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _ENGLISH = STOPWORDS | frozenset("how many much who what which when where why does did was were".split())
 
 
-def other_language(message: str) -> str | None:
+def other_language(message: str, weak: bool = False) -> str | None:
     """The name of the language (or script) ``message`` is written in when it is not English;
-    None for English, and for a message of names and numbers only."""
-    script = _script(message)
+    None for English, and for a message of names and numbers only.
+
+    ``weak`` reads hints too (one word in another script, an inverted "¿", one function word of
+    another language as many as the English ones): enough to try the message's names when its
+    English reading finds nothing, not to call it another language."""
+    script = _script(message, weak)
     if script is not None:
         return script
+    if weak and ("¿" in message or "¡" in message):
+        return "Spanish"
     words = [w.lower() for w in _WORD.findall(message)]
     english = sum(w in _ENGLISH for w in words)
     best, hits = None, 0
@@ -50,11 +56,14 @@ def other_language(message: str) -> str | None:
         count = sum(w in vocabulary for w in words)
         if count > hits:
             best, hits = language, count
+    if weak:
+        return best if hits >= 1 and hits >= english else None
     return best if hits >= 2 and hits > english else None
 
 
-def _script(message: str) -> str | None:
-    """The script most of the letters are in, when it is not Latin ("Cyrillic", "CJK", "Arabic")."""
+def _script(message: str, weak: bool = False) -> str | None:
+    """The script most of the letters are in, when it is not Latin ("Cyrillic", "CJK", "Arabic");
+    with ``weak``, the commonest other script of any letter not in Latin."""
     latin = other = 0
     scripts: dict[str, int] = {}
     for char in message:
@@ -70,7 +79,7 @@ def _script(message: str) -> str | None:
         else:
             other += 1
             scripts[first] = scripts.get(first, 0) + 1
-    if other <= latin:
+    if not other or (other <= latin and not weak):
         return None
     script = max(scripts, key=scripts.__getitem__)
     return {"CJK": "Chinese", "HIRAGANA": "Japanese", "KATAKANA": "Japanese", "HANGUL": "Korean"}.get(

@@ -24,7 +24,11 @@ _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 _MONTH_YEAR = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? +((?:19|20)\d\d)\b", re.IGNORECASE
 )
-_NOW = re.compile(r"\b(?:today|tonight|tomorrow|right now|this weekend|this week|next week)\b", re.IGNORECASE)
+_NOW = re.compile(
+    r"\b(?:today|tonight|tomorrow|yesterday|last night|right now|these days|this (?:weekend|week|month|year)"
+    r"|next week|(?:latest|newest|most recent) (?:\w+ )?(?:attacks?|breach(?:es)?|hacks?|incidents?|news|threats?))\b",
+    re.IGNORECASE,
+)
 
 
 def relevance(
@@ -54,7 +58,8 @@ def is_sure(held: float, question: str, last_date: date | None) -> bool:
     """Whether the best match can be given as the answer: the article holds SURE_RELEVANCE of the
     question, and the question asks about no time the notes cannot know: a year or a month after
     the newest note ("the royal mail attack in jan 2023"; however well some 2021 article matches
-    the words), or the present ("today", "right now": the notes are an archive)."""
+    the words), or the present ("today", "yesterday", "the latest ransomware attack": the notes are an
+    archive, and the newest matching note need not be the latest there is)."""
     if held < SURE_RELEVANCE or _NOW.search(question):
         return False
     if last_date is None:
