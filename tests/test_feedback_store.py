@@ -132,9 +132,11 @@ def test_the_same_question_voted_down_twice_is_one_line_with_both_answers(tmp_pa
     assert [r["link"] for r in line["rejected"]] == ["https://a.example/1", "https://b.example/2"]
 
 
-def test_feedback_without_any_votes_is_one_clear_line(tmp_path: Path, capsys, monkeypatch) -> None:
+@pytest.mark.parametrize("flags", [[], ["--jsonl"]], ids=["counts", "jsonl"])
+def test_feedback_without_any_votes_succeeds_with_one_line_on_stderr(tmp_path: Path, capsys, monkeypatch,
+                                                                     flags: list[str]) -> None:
     monkeypatch.chdir(tmp_path)
-    assert main(["feedback", "--index", str(tmp_path / "index")]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "no votes yet" in err
+    assert main(["feedback", *flags, "--index", str(tmp_path / "index")]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "no votes yet" in err
     assert not (tmp_path / "index").exists()  # asking created nothing

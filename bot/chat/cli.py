@@ -404,8 +404,10 @@ def _feedback(args: argparse.Namespace, settings: Settings) -> int:
     from bot.state.feedback import DOWN, FILE_NAME, FeedbackStore, eval_records
 
     path = getattr(args, "data", None) or settings.state_dir
-    if not (path / FILE_NAME).is_file():
-        raise CliError(f"no votes yet: {path / FILE_NAME} does not exist (set DATA_DIR or --data)")
+    if not (path / FILE_NAME).is_file():  # an empty export is not an error: a cron job exporting votes goes on
+        missing = f"{path / FILE_NAME} does not exist (set DATA_DIR or --data)"
+        print(f"incident-bot: no votes yet: {missing}", file=sys.stderr)
+        return 0
     store = FeedbackStore(path / FILE_NAME)
     if args.jsonl:
         for record in eval_records(store.votes(DOWN)):
