@@ -264,8 +264,9 @@ class Engine:
 
     @cached_property
     def stories(self) -> Stories:
-        """Copies of one article, and the other reports of a story."""
-        return Stories(self.retriever, self.tokenizer, self.ranker.idf)
+        """Copies of one article, and the other reports of a story (the ranker's own, so titles
+        are tokenized once for both)."""
+        return self.ranker.stories
 
     def fold_copies(self, answer: Answer) -> Answer:
         """``answer`` with each copy of an article (same link, or nearly the same title and opening)

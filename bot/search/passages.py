@@ -11,10 +11,11 @@ about which of them answers. A passage is scored instead by:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from bot.notes.models import Note
 from bot.search.answer_types import asked_for, grade
 from bot.search.retriever import PassageHit, Retriever
 from bot.search.tokenize import Tokenizer
@@ -31,9 +32,16 @@ class PassageChooser:
     """Orders the passages of an article for one question."""
 
     def __init__(
-        self, retriever: Retriever, tokenizer: Tokenizer, question: str, weights: Mapping[str, float]
+        self,
+        retriever: Retriever,
+        tokenizer: Tokenizer,
+        question: str,
+        weights: Mapping[str, float],
+        title_terms: Callable[[Note], frozenset[str]],
     ) -> None:
+        """``title_terms`` gives a note's title terms (``Stories.title_terms``, tokenized once per note)."""
         self.retriever = retriever
+        self.title_terms = title_terms
         self.tokenize = tokenizer
         self.weights = weights
         self.asked = asked_for(question, tokenizer)
@@ -45,7 +53,7 @@ class PassageChooser:
         that hold most of the question; the others are ordered by coverage and position."""
         if not passages:
             return []
-        title = frozenset(self.tokenize(self.retriever.note(passages[0].note).title))
+        title = self.title_terms(self.retriever.note(passages[0].note))
         position = np.array([p.position for p in passages])
         within = W_BODY * self._coverage(passages, title) + W_POSITION / (1.0 + position)
         if self.asked is not None:

@@ -60,12 +60,22 @@ class Ranker:
         self.n_notes = retriever.note_count()
         self.max_idf = float(np.log(self.n_notes + 0.5) - np.log(0.5)) if self.n_notes else 1.0
         self._sources: dict[str, frozenset[str]] = {}  # a source name's terms (a few dozen sources)
+        self._idf: dict[str, float] = {}  # idf of the index's terms asked about: at most its vocabulary
         self.stories = Stories(retriever, tokenizer, self.idf)
 
     def idf(self, term: str) -> float:
-        """Plain idf over articles, never below a small floor: how telling a question word is."""
+        """Plain idf over articles, never below a small floor: how telling a question word is.
+
+        Remembered for the index's own terms (a ranking asks for the same few hundred times);
+        a word the index lacks is not, so a flood of made-up words leaves nothing behind."""
+        found = self._idf.get(term)
+        if found is not None:
+            return found
         df = self.retriever.note_frequency(term)
-        return max(float(np.log((self.n_notes - df + 0.5) / (df + 0.5))), 0.1)
+        value = max(float(np.log((self.n_notes - df + 0.5) / (df + 0.5))), 0.1)
+        if df:
+            self._idf[term] = value
+        return value
 
     def query_terms(self, text: str) -> tuple[list[str], tuple[Correction, ...], float]:
         """The index terms of ``text``, unknown and very rare words corrected to near index terms
@@ -127,7 +137,7 @@ class Ranker:
             return Ranked((), weights, corrections, relevance=held)
         passages = {hit.note: self.retriever.passages_of(hit.note, terms) for hit in notes}
         articles = self._articles(notes, passages, main)
-        chooser = PassageChooser(self.retriever, self.tokenize, text, weights)
+        chooser = PassageChooser(self.retriever, self.tokenize, text, weights, self.stories.title_terms)
         # The leading articles' order matters most (their paragraphs fill the first pages and the
         # supporting sentences); the others mostly show their best paragraph.
         ranked = [

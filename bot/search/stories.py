@@ -37,10 +37,19 @@ class Stories:
         self._retriever = retriever
         self._tokenize = tokenizer
         self._idf = idf
+        self._titles: dict[str, frozenset[str]] = {}  # by title: at most one entry per note
+
+    def title_terms(self, note: Note) -> frozenset[str]:
+        """The index terms of ``note``'s title, tokenized once: every ranking and every fold of
+        copies compares titles."""
+        terms = self._titles.get(note.title)
+        if terms is None:
+            terms = self._titles[note.title] = frozenset(self._tokenize(note.title))
+        return terms
 
     def title_overlap(self, a: Note, b: Note) -> float:
         """How much of their titles two notes share, 0..1, weighted by idf."""
-        first, second = set(self._tokenize(a.title)), set(self._tokenize(b.title))
+        first, second = self.title_terms(a), self.title_terms(b)
         union = sum(self._idf(t) for t in first | second)
         return sum(self._idf(t) for t in first & second) / union if union > 0 else 0.0
 
@@ -96,7 +105,7 @@ class Stories:
         wanted = set(terms)
         titled: list[tuple[int, set[str]]] = []
         for hit in self._retriever.top_notes(list(wanted), MAIN_SCAN):
-            words = set(self._tokenize(self._retriever.note(hit.note).title))
+            words = self.title_terms(self._retriever.note(hit.note))
             if wanted <= words:
                 titled.append((hit.note, words - wanted))
         if len(titled) < MAIN_MIN:

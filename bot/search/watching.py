@@ -75,7 +75,7 @@ def matches(engine: Engine, text: str, among: Collection[int] | None = None) -> 
         return _filter_only(engine, query, among)
     weights = {t: ranker.idf(t) for t in terms}
     found = retriever.top_notes(terms, retriever.note_count(), query if query.filtered else None)
-    chooser = PassageChooser(retriever, engine.tokenizer, query.text, weights)
+    chooser = PassageChooser(retriever, engine.tokenizer, query.text, weights, ranker.stories.title_terms)
     out = []
     for hit in found:
         if among is not None and hit.note not in among:
