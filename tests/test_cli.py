@@ -222,6 +222,22 @@ def test_watch_test_lists_the_notes_a_watch_would_match(built, capsys):
     assert "refuse" not in out
 
 
+def test_watch_test_says_what_a_misspelt_watch_was_searched_for(tmp_path, capsys):
+    seeds = write_seeds(tmp_path / "seeds")  # a second Colonial Pipeline note: "colonial" and "pipeline" go together
+    fuel = note_text("Colonial Pipeline restarts fuel deliveries", ["Colonial Pipeline restarted its fuel pipeline."],
+                     source="ZDNet", link="https://fuel.example/restart")
+    (seeds / "zdnet" / "fuel.md").write_text(fuel, "utf-8")
+    flags = ["--seeds", str(seeds), "--index", str(tmp_path / "index")]
+    code, out, _ = run(capsys, *flags, "watch", "test", "colonal pipline ransom")
+    assert code == 0 and "(searched for: colonial pipeline ransom)" in out.splitlines()[1]
+    assert PIPELINE_LINK in out
+
+
+def test_watch_test_spelt_right_says_nothing_about_spelling(built, capsys):
+    _, out, _ = run(capsys, *built, "watch", "test", "Colonial Pipeline ransom")
+    assert "searched for" not in out
+
+
 def test_watch_test_says_when_nothing_matches(built, capsys):
     code, out, _ = run(capsys, *built, "watch", "test", "Kaseya", "VSA")
     assert code == 0 and out.splitlines() == ["0 of 3 notes (0.0%) match 'Kaseya VSA'"]

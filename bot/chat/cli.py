@@ -309,13 +309,15 @@ def _answer_text(answer: Answer, examples: Sequence[str]) -> str:
 
 
 def _watch_test(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.search.watching import Breadth, matches, too_broad
+    from bot.search.watching import Breadth, matches, searched_for, too_broad
 
     terms = " ".join(args.terms)
     engine = _library(settings).engine
     matched = matches(engine, terms)
     found = Breadth(len(matched), engine.info.notes)
     print(f"{found.matches} of {found.notes} notes ({found.share:.1%}) match {terms!r}")
+    if respelt := searched_for(engine, terms, matched):
+        print(f"(searched for: {clean(respelt)})")
     shown = matched[: max(args.top, 0)]
     for rank, match in enumerate(shown, 1):  # each with the paragraph a notification would show
         print("\n" + render_hit(replace(match.hit, rank=rank), len(shown), brackets))

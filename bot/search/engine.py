@@ -20,6 +20,7 @@ from bot.search.results import Answer, Hit, IndexInfo, Outcome, SourceStats, Sto
 from bot.search.retriever import PassageHit, Retriever
 from bot.search.sentences import best_sentence
 from bot.search.smalltalk import smalltalk
+from bot.search.spelling import Correction
 from bot.search.stories import Stories
 from bot.search.supporting import supporting_sentences
 from bot.search.tokenize import Tokenizer
@@ -83,7 +84,7 @@ class Engine:
         return Answer(
             question=question,
             hits=tuple(hits),
-            did_you_mean=self._did_you_mean(text, ranked, hits),
+            did_you_mean=self.respelt(text, ranked.corrections, hits),
             outcome=Outcome.ANSWER if sure else Outcome.UNSURE if hits else Outcome.NOTHING,
             problems=query.problems,
             relevance=ranked.lead_relevance,
@@ -201,9 +202,10 @@ class Engine:
     def _note_id(self) -> dict[str, int]:
         return {note.path: i for i, note in enumerate(self.catalog.notes)}
 
-    def _did_you_mean(self, text: str, ranked: Ranked, hits: Sequence[Hit]) -> str | None:
-        """The question respelt with each corrected word as the notes spell it."""
-        if not ranked.corrections or not hits:
+    def respelt(self, text: str, corrections: Sequence[Correction], hits: Sequence[Hit]) -> str | None:
+        """``text`` respelt with each corrected word as the notes of ``hits`` spell it: what was
+        searched for (None when nothing was corrected or nothing found)."""
+        if not corrections or not hits:
             return None
         spelling: dict[str, str] = {}
         for hit in hits:
@@ -211,7 +213,7 @@ class Engine:
                 for s, e, t in self.tokenizer.spans(source):
                     spelling.setdefault(t, source[s:e].lower())
         out, last = [], 0
-        for c in ranked.corrections:
+        for c in corrections:
             out += [text[last : c.start], spelling.get(c.term, c.term)]
             last = c.end
         return "".join(out) + text[last:]

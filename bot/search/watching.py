@@ -87,6 +87,14 @@ def matches(engine: Engine, text: str, among: Collection[int] | None = None) -> 
     return out
 
 
+def searched_for(engine: Engine, text: str, found: Collection[WatchMatch]) -> str | None:
+    """The watch's words respelt as they were matched ("fortinte" -> "fortinet"), as an answer
+    says them; None when no word was corrected."""
+    words = parse_query(text).text
+    _, corrections, _ = engine.ranker.query_terms(words)
+    return engine.respelt(words, corrections, [match.hit for match in found])
+
+
 def _filter_only(engine: Engine, query: Query, among: Collection[int] | None) -> list[WatchMatch]:
     """A watch of filters alone (``tag:healthcare``): every note they keep, shown by its lead."""
     numbers = range(engine.retriever.note_count()) if among is None else sorted(among)
