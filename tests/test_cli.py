@@ -50,6 +50,15 @@ def test_index_build_reports_notes_passages_skipped_files_and_seconds(tmp_path, 
     assert "passages" in summary
 
 
+def test_index_build_if_stale_on_a_fresh_index_names_both_folders_as_paths(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_seeds(tmp_path / "seeds")
+    assert main(["--seeds", "seeds", "--index", "index", "index", "build"]) == 0
+    capsys.readouterr()
+    code, out, _ = run(capsys, "--seeds", "seeds", "--index", "index", "index", "build", "--if-stale")
+    assert code == 0 and out == "index/ is up to date with seeds/\n"
+
+
 def test_index_build_flags_also_work_after_the_subcommand(tmp_path, capsys):
     seeds = write_seeds(tmp_path / "seeds")
     code, out, _ = run(capsys, "index", "build", "--seeds", str(seeds), "--index", str(tmp_path / "idx"))

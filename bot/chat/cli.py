@@ -176,7 +176,7 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
     if args.if_stale:
         try:
             if not library.is_stale():
-                print(f"index in {library.index_dir} is up to date with {library.seeds_dir}")
+                print(f"{_folder(library.index_dir)} is up to date with {_folder(library.seeds_dir)}")
                 return 0
         except (IndexMissing, IndexCorrupt):
             pass
@@ -199,6 +199,11 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
         f"{len(report.skipped)} skipped, {report.seconds:.1f} s"
     )
     return 0
+
+
+def _folder(path: Path) -> str:
+    """``index/``: a folder's name read as a path ("index in index" read as a noun)."""
+    return str(path).rstrip("/") + "/"
 
 
 def _index_info(args: argparse.Namespace, settings: Settings) -> int:
