@@ -95,3 +95,12 @@ def test_a_question_about_yesterday_or_the_latest_attack_is_never_confident():
     for question in ("what did REvil do to Kaseya VSA yesterday?", "what is the latest ransomware attack on Kaseya VSA?"):
         answer = archive.ask(question)
         assert answer.hits and not answer.confident, question
+
+
+def test_in_a_small_collection_an_ordinary_word_no_note_holds_does_not_decline_the_question():
+    small = engine(KASEYA)
+    assert small.ask("how many Kaseya VSA businesses were harmed?").hits[0].note.path == KASEYA.path
+
+
+def test_in_a_small_collection_a_name_no_note_holds_still_declines_the_question():
+    assert engine(KASEYA).ask("how many Kaseya VSA businesses did Zorbocorp hit?").hits == ()

@@ -66,5 +66,5 @@ def test_an_unknown_word_one_edit_from_an_ordinary_word_does_not_sink_a_question
     assert answer.hits and answer.hits[0].note.path == KASEYA.path
 
 
-def test_an_unknown_word_near_no_word_still_counts_as_fully_missing():
-    assert engine(KASEYA, PIPELINE, *TWICE).ask("who hit kaseya qzxwvk").hits == ()
+def test_an_unknown_name_near_no_word_still_counts_as_fully_missing():
+    assert engine(KASEYA, PIPELINE, *TWICE).ask("who hit kaseya Qzxwvk").hits == ()

@@ -76,8 +76,9 @@ class Conversation:
         if not replied and engine.names_outside(text, story):
             return self._settle(engine, alone, None)
         within = engine.ask(message, top, story=story)
-        if not within.hits:
-            # Its words are not in the story: ask the story with the words of the question before.
+        if not within.hits and engine.ranker.query_terms(text)[0]:
+            # Its words are not in the story (but some are in the notes): ask the story with the
+            # words of the question before.
             within = replace(engine.ask(f"{message} {' '.join(story.words)}", top, story=story), question=message)
             if within.hits:
                 within = replace(within, outcome=Outcome.UNSURE)

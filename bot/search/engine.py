@@ -73,9 +73,9 @@ class Engine:
         among = None if story is None else self._note_ids(story)
         language = other_language(query.text)
         text, ranked, hits, sure = self._search(query, language, top, among)
-        if language is None and not hits and (hint := other_language(query.text, weak=True)) is not None:
+        if language is None and not sure and (hint := other_language(query.text, weak=True)) is not None:
             # A hint of another language ("¿quién...", one word in another script) and nothing
-            # found in English: the names it writes with a capital may still find a sure answer.
+            # sure in English: the names it writes with a capital may still find a sure answer.
             found = self._search(query, hint, top, among, capitalised=True)
             if found[3]:
                 text, ranked, hits, sure = found

@@ -35,6 +35,7 @@ DEPTH_STEP = 0.25  # hits: how far an article's next passage falls behind its be
 CANDIDATE_NOTES = 8
 LEADING = 3  # articles whose passages are all graded for the answer type
 GRADED_OTHERS = 3  # passages graded in each further article
+SMALL_COLLECTION = 50  # notes below which a lower-case word found nowhere counts as paraphrased
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +103,19 @@ class Ranker:
                 corrections.append(Correction(start, end, fixes[term]))
                 term = fixes[term]
             elif not known_to_index(term):
-                missing_idf += self._missing_weight(spelling.readings.get(term))
+                missing_idf += self._missing_weight(spelling.readings.get(term), text[start:end])
                 continue
             terms.append(term)
         return terms, tuple(corrections), missing_idf
 
-    def _missing_weight(self, reading: str | None) -> float:
+    def _missing_weight(self, reading: str | None, written: str) -> float:
         """What a word found nowhere counts against relevance: fully, as an absent name would,
-        unless it is one edit from an ordinary word ("twise"): then as that word lacking would."""
+        unless it is one edit from an ordinary word ("twise"): then as that word lacking would.
+        In a collection of fewer than SMALL_COLLECTION notes, a word written in lower-case letters
+        counts as an ordinary word of one note lacking: so few notes lack most ordinary words
+        ("were hit"), and their idf of a word found nowhere dwarfs every other."""
+        if reading is None and self.n_notes < SMALL_COLLECTION and written.isalpha() and written.islower():
+            return W_PARAPHRASED * max(float(np.log((self.n_notes - 0.5) / 1.5)), 0.1)
         if reading is None or self.retriever.name_share(reading) >= NAME_SHARE:
             return self.max_idf
         return W_PARAPHRASED * self.idf(reading)

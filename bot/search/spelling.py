@@ -64,7 +64,8 @@ def correct(
     suspects = suspects[:MAX_SUSPECTS]
     nearest = {w: [c for c in _nearest(w, retriever) if df(c) >= RARE_RATIO * df(w)] for w in suspects}
     guesses = {w: max(c, key=df) for w, c in nearest.items() if c}
-    telling = sorted({w for w in words if df(w) and w not in nearest}, key=idf, reverse=True)[:MAX_CONTEXT]
+    # A known word with no reading to correct to is context like any other ("pizza" in a tiny index).
+    telling = sorted({w for w in words if df(w) and not nearest.get(w)}, key=idf, reverse=True)[:MAX_CONTEXT]
     fixes: dict[str, str] = {}
     for word, candidates in nearest.items():
         if not candidates:
