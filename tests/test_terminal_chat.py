@@ -152,6 +152,13 @@ def test_answers_are_wrapped_at_word_boundaries_to_the_width(library):
     assert "The [LINE] accounts of more than 100 [Taiwanese] politicians" in flowed  # no word was cut
 
 
+def test_a_wrapped_supporting_sentence_continues_under_its_first_word(library):
+    _, replies = talk(library, QUESTION, width=40)
+    lines = replies[0].splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("  ▸ "))
+    assert lines[first + 1].startswith("    ") and lines[first + 1][4] != " "  # a hanging indent under the text
+
+
 def test_piped_output_is_not_wrapped(library):
     _, replies = talk(library, QUESTION)
     assert any(len(line) > 100 for line in replies[0].splitlines())

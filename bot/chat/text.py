@@ -33,18 +33,24 @@ def wrap_words(text: str, width: int) -> str:
 
 
 def _wrap_line(line: str, width: int) -> str:
+    """One line wrapped; an indented or ``▸`` line continues under its first word (a hanging indent)."""
+    body = line.lstrip(" ")
+    lead = line[: len(line) - len(body)]
+    if body.startswith("▸ "):
+        lead, body = lead + "▸ ", body[2:]
+    hang = " " * len(lead)
     lines: list[str] = []
     current: list[str] = []
-    used = 0
-    for word in line.split(" "):
+    used = len(lead)
+    for word in body.split(" "):
         size = len(_ANSI.sub("", word))
         if current and used + 1 + size > width:
             lines.append(" ".join(current))
-            current, used = [], 0
+            current, used = [], len(hang)
         used += size + (1 if current else 0)
         current.append(word)
     lines.append(" ".join(current))
-    return "\n".join(lines)
+    return lead + f"\n{hang}".join(lines)
 
 
 def ansi_bold(text: str) -> str:
