@@ -287,7 +287,8 @@ def test_allowlist_refuses_strangers_once_and_lets_members_in(api: FakeTelegram,
     )[-1]
 
 
-def test_edited_messages_are_ignored_even_admin_commands(chat: Chat) -> None:
+def test_an_edited_command_is_ignored_even_an_admins_reindex(chat: Chat) -> None:
+    """An edit re-runs no command (an edited question is answered again, see edited_question)."""
     for user in (USER, ADMIN):
         edited = chat.api.message(user, "/reindex")
         assert chat.play({"edited_message": edited["message"] | {"edit_date": 1}}) == []
