@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
@@ -215,19 +215,17 @@ def grade(
 
 
 class _Words:
-    """The terms of one text by position, tokenized once, when a match first needs them."""
+    """The terms of one text by position, tokenized left to right only as far as a match needs:
+    a text whose first matches settle its grade is never read to its end."""
 
     def __init__(self, text: str, tokenizer: Tokenizer) -> None:
-        self.text = text
-        self.tokenizer = tokenizer
-        self.spans: list[tuple[int, int, str]] | None = None
+        self._unread: Iterator[tuple[int, int, str]] | None = tokenizer.spans(text)
+        self.spans: list[tuple[int, int, str]] = []
         self.starts: list[int] = []
 
     def within(self, lo: int, hi: int) -> set[str]:
         """The terms of the words lying inside ``lo:hi``."""
-        if self.spans is None:
-            self.spans = list(self.tokenizer.spans(self.text))
-            self.starts = [s for s, _, _ in self.spans]
+        self._read_past(hi)
         found = set()
         spans = self.spans
         for i in range(bisect_left(self.starts, max(0, lo)), len(spans)):
@@ -236,6 +234,18 @@ class _Words:
                 break
             found.add(term)
         return found
+
+    def _read_past(self, hi: int) -> None:
+        """Reads words until one starts after ``hi`` (so every word ending by ``hi`` is read) or the text ends."""
+        unread, starts = self._unread, self.starts
+        if unread is None or (starts and starts[-1] > hi):
+            return
+        for span in unread:
+            self.spans.append(span)
+            starts.append(span[0])
+            if span[0] > hi:
+                return
+        self._unread = None
 
 
 def _name_grade(asked: Asked, text: str, match: re.Match[str], words: _Words) -> float:
