@@ -6,7 +6,7 @@ import tracemalloc
 
 import pytest
 
-from bot.search.tokenize import _CHUNK_CACHE_LIMIT, _WORD_CACHE_LIMIT, Tokenizer
+from bot.search.tokenize import _CHUNK_CACHE_LIMIT, _NUMBER_CACHE_LIMIT, _WORD_CACHE_LIMIT, Tokenizer
 
 tokenize = Tokenizer()
 
@@ -70,3 +70,18 @@ def test_the_word_caches_stay_within_their_limits():
         tokenize(message)
         list(tokenize.spans(message))
     assert len(tokenize._cache) <= _WORD_CACHE_LIMIT and len(tokenize._chunks) <= _CHUNK_CACHE_LIMIT
+
+
+def test_a_flood_of_tokens_holding_digits_keeps_few_chunks_and_the_same_terms():
+    tokenize, fresh = Tokenizer(), Tokenizer()
+    rng = random.Random(5000)
+    messages = [
+        " ".join(f"{rng.randint(0, 9)}{''.join(rng.choices(string.ascii_lowercase, k=6))}" for _ in range(450))
+        for _ in range(40)
+    ]
+    ordinary = "The 3 attackers stole 1,000 records in 2021, said the firm's CEO."
+    tokenize(ordinary)
+    for message in messages:
+        tokenize(message)
+    assert len(tokenize._chunks) <= _NUMBER_CACHE_LIMIT + 20  # 18,000 distinct: the digit ones are capped
+    assert tokenize(messages[-1]) == fresh(messages[-1]) and tokenize(ordinary) == fresh(ordinary)

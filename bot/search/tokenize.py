@@ -70,6 +70,7 @@ _WORD_CACHE_LIMIT = 100_000
 _NUMBER_CACHE_LIMIT = 5_000
 _CHUNK_CACHE_LIMIT = 100_000
 _MISSING = object()
+_DIGIT = re.compile(rb"[0-9]")
 
 
 def _has_digit(word: str) -> bool:
@@ -123,6 +124,7 @@ class Tokenizer:
     _cache: dict[str, str | None] = field(default_factory=dict)
     _numbers: dict[str, str | None] = field(default_factory=dict)
     _chunks: dict[bytes, tuple[str, ...]] = field(default_factory=dict)
+    _numeric_chunks: set[bytes] = field(default_factory=set)  # the chunks __call__ cached holding a digit
 
     def term(self, word: str) -> str | None:
         """The index term for one already-normalised word, or None for a stopword."""
@@ -158,12 +160,28 @@ class Tokenizer:
         chunks = _chunks_of(text)
         cache = self._chunks
         fresh = set(chunks).difference(cache)
+        if fresh:
+            self._add_chunks(fresh, chunks)
+        return list(chain.from_iterable(map(cache.__getitem__, chunks)))
+
+    def _add_chunks(self, fresh: set[bytes], chunks: list[bytes]) -> None:
+        """Caches the terms of the ``fresh`` chunks of a text of ``chunks``. Chunks holding a digit
+        (most of what a flood of made-up tokens brings) are at most _NUMBER_CACHE_LIMIT of the
+        cache: when there are that many, those the text does not hold leave it."""
+        cache, numeric = self._chunks, self._numeric_chunks
         if len(cache) + len(fresh) > _CHUNK_CACHE_LIMIT:
             cache.clear()
+            numeric.clear()
             fresh = set(chunks)
+        digits = [chunk for chunk in fresh if _DIGIT.search(chunk)]
+        if len(numeric) + len(digits) > _NUMBER_CACHE_LIMIT:
+            needed = set(chunks)
+            for chunk in numeric.difference(needed):
+                del cache[chunk]
+            numeric.intersection_update(needed)
+        numeric.update(digits)
         for chunk in fresh:
             cache[chunk] = self._chunk_terms(chunk)
-        return list(chain.from_iterable(map(cache.__getitem__, chunks)))
 
     def _chunk_terms(self, chunk: bytes) -> tuple[str, ...]:
         words = _TOKEN.findall(normalize(chunk.decode("utf-8", "surrogatepass")))
