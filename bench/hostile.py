@@ -44,9 +44,16 @@ if str(ROOT / "tests") not in sys.path:
 
 DEFAULT_SEEDS = ROOT.parent / "shared" / "corpus" / "notes"
 ORDINARY = [
-    "who was affected in the Taiwan LINE hack?", "ransomware attack on a hospital", "Conti playbook leak",
-    "ProxyShell Exchange servers", "bitcoin ransom paid", "Cobalt Strike beacons", "what is Log4Shell",
-    "which group attacked Colonial Pipeline", "phishing campaign against Microsoft 365 users", "REvil Kaseya",
+    "who was affected in the Taiwan LINE hack?",
+    "ransomware attack on a hospital",
+    "Conti playbook leak",
+    "ProxyShell Exchange servers",
+    "bitcoin ransom paid",
+    "Cobalt Strike beacons",
+    "what is Log4Shell",
+    "which group attacked Colonial Pipeline",
+    "phishing campaign against Microsoft 365 users",
+    "REvil Kaseya",
 ]
 COMMON = "the of and to use attack data server network".split()
 TARGET_P99_S = 1.0
@@ -60,6 +67,7 @@ BUILDERS = 4
 
 def hostile_questions(rng: random.Random, n: int = 24) -> list[str]:
     """Messages of up to 4,096 characters built to make per-question work blow up."""
+
     def cut(text: str) -> str:
         return text[:4096]
 
@@ -117,7 +125,8 @@ def child_questions(index_dir: Path, out: Path) -> None:
     engine.ask("warm up the caches")
     questions = [
         *hostile_questions(random.Random(12)),
-        "sentence number 29999 of the long note", "what does the long note say in sentence 15000",
+        "sentence number 29999 of the long note",
+        "what does the long note say in sentence 15000",
     ]
     times = []
     for q in questions:
@@ -195,8 +204,11 @@ def concurrent_phase(work: Path, ordinary_rounds: int) -> dict:
             latencies += [first[u] - pushed[u] for u in users if u in first]
         bot.stop()
     return {
-        "ordinary": len(latencies), "lost": lost, "p50_s": statistics.median(latencies) if latencies else None,
-        "p99_s": _percentile(latencies, 0.99) if latencies else None, "max_s": max(latencies, default=None),
+        "ordinary": len(latencies),
+        "lost": lost,
+        "p50_s": statistics.median(latencies) if latencies else None,
+        "p99_s": _percentile(latencies, 0.99) if latencies else None,
+        "max_s": max(latencies, default=None),
         "rss_start_mb": rss_start,
     }
 
@@ -227,8 +239,14 @@ def rss_phase(work: Path, messages: int) -> dict:
         send(messages - messages // 2, 3_000_000)
         after = _rss_mb(bot.pid)
         bot.stop()
-    return {"messages": messages, "rss_before_mb": before, "rss_half_mb": half, "rss_after_mb": after,
-            "growth_mb": after - before, "second_half_mb": after - half}
+    return {
+        "messages": messages,
+        "rss_before_mb": before,
+        "rss_half_mb": half,
+        "rss_after_mb": after,
+        "growth_mb": after - before,
+        "second_half_mb": after - half,
+    }
 
 
 def builders_phase(work: Path, runs: int) -> dict:
@@ -250,11 +268,20 @@ def builders_phase(work: Path, runs: int) -> dict:
         "        print(done.stderr.strip().splitlines()[-1:], file=sys.stderr)\n"
         "print(failed)\n"
     )
-    subprocess.run([sys.executable, "-m", "bot", "--seeds", str(seeds), "--index", str(index_dir), "index", "build"],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "bot", "--seeds", str(seeds), "--index", str(index_dir), "index", "build"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     procs = [
-        subprocess.Popen([sys.executable, "-c", script, str(seeds), str(index_dir), str(runs)], cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(seeds), str(index_dir), str(runs)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(BUILDERS)
     ]
     loads = unserved = 0
@@ -268,8 +295,14 @@ def builders_phase(work: Path, runs: int) -> dict:
     outs = [p.communicate() for p in procs]
     failed = sum(int(out.strip().splitlines()[-1]) if out.strip() else runs for out, _ in outs)
     errors = [err.strip() for _, err in outs if err.strip()]
-    return {"builders": BUILDERS, "runs": BUILDERS * runs, "failed": failed, "loads": loads, "unserved": unserved,
-            "errors": errors[:5]}
+    return {
+        "builders": BUILDERS,
+        "runs": BUILDERS * runs,
+        "failed": failed,
+        "loads": loads,
+        "unserved": unserved,
+        "errors": errors[:5],
+    }
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -285,7 +318,6 @@ def _rss_mb(pid: int) -> float:
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
 
 
 def _say(message: str) -> None:
@@ -330,8 +362,22 @@ def main() -> int:
         write_hostile_notes(work / "seeds" / "hostile")
         _say("building the index of the corpus and the hostile notes")
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bot", "--seeds", str(work / "seeds"), "--index", str(work / "index"),
-                        "index", "build"], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "--seeds",
+                str(work / "seeds"),
+                "--index",
+                str(work / "index"),
+                "index",
+                "build",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         build_s = time.perf_counter() - started
         _say(f"built in {build_s:.1f} s; parsing the hostile notes")
         parse = run_child("parse", timeout=600)
@@ -352,15 +398,20 @@ def main() -> int:
     times = asked.get("times", [])
     if times:
         slowest = max(range(len(times)), key=times.__getitem__)
-        ok &= _row(f"slowest hostile question (of {len(times)}{', TIMED OUT' if asked['timed_out'] else ''})",
-                   f"{times[slowest]:.2f} s")
+        ok &= _row(
+            f"slowest hostile question (of {len(times)}{', TIMED OUT' if asked['timed_out'] else ''})",
+            f"{times[slowest]:.2f} s",
+        )
         print(f"    {asked['questions'][slowest]!r}...")
     else:
         ok &= _row("slowest hostile question", "none answered", False, "the questions ran")
     p99 = concurrent["p99_s"]
-    ok &= _row(f"ordinary p99 beside 8 hostile ({concurrent['ordinary']} answered, {concurrent['lost']} lost)",
-               f"{p99:.2f} s" if p99 is not None else "-", p99 is not None and p99 < TARGET_P99_S and not
-               concurrent["lost"], f"< {TARGET_P99_S:g} s, none lost")
+    ok &= _row(
+        f"ordinary p99 beside 8 hostile ({concurrent['ordinary']} answered, {concurrent['lost']} lost)",
+        f"{p99:.2f} s" if p99 is not None else "-",
+        p99 is not None and p99 < TARGET_P99_S and not concurrent["lost"],
+        f"< {TARGET_P99_S:g} s, none lost",
+    )
     for name, by_scale in parse.items():
         if name == "timed_out":
             continue
@@ -368,19 +419,37 @@ def main() -> int:
         if full is None:
             continue
         ratio = full / half if half else float("nan")
-        ok &= _row(f"parse {name} (x2 size: x{ratio:.1f} time)", f"{full:.3f} s",
-                   full < TARGET_PARSE_S and ratio < 3.0, f"< {TARGET_PARSE_S:g} s, about x2")
+        ok &= _row(
+            f"parse {name} (x2 size: x{ratio:.1f} time)",
+            f"{full:.3f} s",
+            full < TARGET_PARSE_S and ratio < 3.0,
+            f"< {TARGET_PARSE_S:g} s, about x2",
+        )
     if parse.get("timed_out"):
         ok &= _row("parse of the hostile notes", "timed out", False, f"< {TARGET_PARSE_S:g} s")
-    ok &= _row(f"RSS growth over {rss['messages']} random-token messages "
-               f"({rss['rss_before_mb']:.0f} -> {rss['rss_after_mb']:.0f} MB)", f"{rss['growth_mb']:+.1f} MB",
-               rss["growth_mb"] <= TARGET_RSS_GROWTH_MB, f"<= {TARGET_RSS_GROWTH_MB:g} MB")
-    _row(f"  of which in the second {rss['messages'] - rss['messages'] // 2} (bounded caches full by then?)",
-         f"{rss['second_half_mb']:+.1f} MB")
-    ok &= _row(f"{builders['builders']} concurrent builders: failed of {builders['runs']} builds",
-               f"{builders['failed']}", builders["failed"] == 0, "0")
-    ok &= _row(f"  index loads meanwhile: unserved of {builders['loads'] + builders['unserved']}",
-               f"{builders['unserved']}", builders["unserved"] == 0, "0")
+    ok &= _row(
+        f"RSS growth over {rss['messages']} random-token messages "
+        f"({rss['rss_before_mb']:.0f} -> {rss['rss_after_mb']:.0f} MB)",
+        f"{rss['growth_mb']:+.1f} MB",
+        rss["growth_mb"] <= TARGET_RSS_GROWTH_MB,
+        f"<= {TARGET_RSS_GROWTH_MB:g} MB",
+    )
+    _row(
+        f"  of which in the second {rss['messages'] - rss['messages'] // 2} (bounded caches full by then?)",
+        f"{rss['second_half_mb']:+.1f} MB",
+    )
+    ok &= _row(
+        f"{builders['builders']} concurrent builders: failed of {builders['runs']} builds",
+        f"{builders['failed']}",
+        builders["failed"] == 0,
+        "0",
+    )
+    ok &= _row(
+        f"  index loads meanwhile: unserved of {builders['loads'] + builders['unserved']}",
+        f"{builders['unserved']}",
+        builders["unserved"] == 0,
+        "0",
+    )
     for error in builders["errors"]:
         print(f"    builder error: {error}")
     print(f"  {'all targets':<52} {'':>14}   {'PASS' if ok else 'FAIL'}")

@@ -44,10 +44,18 @@ def child(seeds: Path, index_dir: Path) -> None:
     report = library.rebuild()
     done = time.perf_counter()
     stats = library.last_build
-    print(json.dumps({
-        "import_s": imported - started, "rebuild_s": done - imported, "notes": report.notes,
-        "passages": report.passages, "reused": stats.reused, "parsed": stats.parsed,
-    }))
+    print(
+        json.dumps(
+            {
+                "import_s": imported - started,
+                "rebuild_s": done - imported,
+                "notes": report.notes,
+                "passages": report.passages,
+                "reused": stats.reused,
+                "parsed": stats.parsed,
+            }
+        )
+    )
 
 
 def link_tree(source: Path, folder: Path) -> None:
@@ -69,11 +77,18 @@ def change_notes(seeds: Path, files: list[Path], round_no: int) -> dict:
     for i, path in enumerate(edited):
         text = path.read_text("utf-8")
         path.unlink()
-        path.write_text(text.replace("## Article:\n", f"## Article:\nUpdate {round_no}.{i}: the attackers "
-                                     "returned and encrypted the backups as well.\n\n\n", 1), "utf-8")
+        path.write_text(
+            text.replace(
+                "## Article:\n",
+                f"## Article:\nUpdate {round_no}.{i}: the attackers returned and encrypted the backups as well.\n\n\n",
+                1,
+            ),
+            "utf-8",
+        )
     for i, path in enumerate(added):
         path.with_name(f"bench-added-{round_no}-{i}.md").write_text(
-            path.read_text("utf-8").replace("# ", f"# Follow-up {round_no}.{i}: ", 1), "utf-8")
+            path.read_text("utf-8").replace("# ", f"# Follow-up {round_no}.{i}: ", 1), "utf-8"
+        )
     deleted.unlink()
     return {"edited": len(edited), "added": len(added), "deleted": 1}
 
@@ -94,8 +109,13 @@ def main() -> None:
         sys.exit(f"no corpus at {seeds_src}: put it beside the repo (../shared/corpus/notes) or pass --seeds")
 
     work = Path(tempfile.mkdtemp(prefix="bench-incremental-"))
-    results: dict = {"when": datetime.now().isoformat(timespec="seconds"), "seeds": str(seeds_src),
-                     "cpus": os.cpu_count(), "loadavg_start": os.getloadavg(), "target_s": TARGET_S}
+    results: dict = {
+        "when": datetime.now().isoformat(timespec="seconds"),
+        "seeds": str(seeds_src),
+        "cpus": os.cpu_count(),
+        "loadavg_start": os.getloadavg(),
+        "target_s": TARGET_S,
+    }
     try:
         seeds, index_dir = work / "seeds", work / "index"
         link_tree(seeds_src, seeds)
@@ -111,8 +131,11 @@ def main() -> None:
             say(f"round {r + 1}: {out['rebuild_s']:.2f} s ({out['parsed']} parsed, {out['reused']} reused)")
         results["rounds"] = rounds
         times = [r["rebuild_s"] for r in rounds]
-        results.update(incremental_median_s=statistics.median(times), incremental_max_s=max(times),
-                       incremental_pass=statistics.median(times) <= TARGET_S)
+        results.update(
+            incremental_median_s=statistics.median(times),
+            incremental_max_s=max(times),
+            incremental_pass=statistics.median(times) <= TARGET_S,
+        )
         if not args.no_verify:
             results["identical_to_full_build"] = verify(seeds, index_dir)
         results["loadavg_end"] = os.getloadavg()
@@ -120,16 +143,22 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     print()
-    print(f"incremental rebuild: {results['full']['notes']} notes, {args.rounds} rounds of 5 edited + 5 added "
-          f"+ 1 deleted; {results['cpus']} CPUs, load avg {results['loadavg_start'][0]:.2f} -> "
-          f"{results['loadavg_end'][0]:.2f}")
+    print(
+        f"incremental rebuild: {results['full']['notes']} notes, {args.rounds} rounds of 5 edited + 5 added "
+        f"+ 1 deleted; {results['cpus']} CPUs, load avg {results['loadavg_start'][0]:.2f} -> "
+        f"{results['loadavg_end'][0]:.2f}"
+    )
     print(f"  {'full rebuild, empty cache':<40} {results['full']['rebuild_s']:>8.2f} s")
     for i, r in enumerate(rounds, 1):
-        print(f"  {f'round {i}: Library.rebuild()':<40} {r['rebuild_s']:>8.2f} s   "
-              f"(+ {r['import_s']:.2f} s imports; {r['parsed']} files parsed, {r['reused']} from the cache)")
+        print(
+            f"  {f'round {i}: Library.rebuild()':<40} {r['rebuild_s']:>8.2f} s   "
+            f"(+ {r['import_s']:.2f} s imports; {r['parsed']} files parsed, {r['reused']} from the cache)"
+        )
     verdict = "PASS" if results["incremental_pass"] else "FAIL"
-    print(f"  {'incremental median / max':<40} {results['incremental_median_s']:>8.2f} s / "
-          f"{results['incremental_max_s']:.2f} s   {verdict} (target <= {TARGET_S:g} s)")
+    print(
+        f"  {'incremental median / max':<40} {results['incremental_median_s']:>8.2f} s / "
+        f"{results['incremental_max_s']:.2f} s   {verdict} (target <= {TARGET_S:g} s)"
+    )
     if "identical_to_full_build" in results:
         print(f"  {'identical to a full build':<40} {results['identical_to_full_build']!s:>8}")
     out = args.out or RESULTS / f"incremental-{datetime.now():%Y%m%dT%H%M%S}.json"
@@ -152,10 +181,14 @@ def verify(seeds: Path, index_dir: Path) -> bool:
     want = build_index(load_corpus(seeds), fingerprint=seeds_fingerprint(seeds), seeds_dir=str(seeds))
     same = got.notes == want.notes and got.terms == want.terms and got.skipped == want.skipped
     same &= bytes(got.passages.blob) == bytes(want.passages.blob)
-    for a, b in [(got.passages.offsets, want.passages.offsets), (got.passages.note, want.passages.note),
-                 (got.passages.position, want.passages.position)] + [
+    for a, b in [
+        (got.passages.offsets, want.passages.offsets),
+        (got.passages.note, want.passages.note),
+        (got.passages.position, want.passages.position),
+    ] + [
         (getattr(getattr(got, m), f), getattr(getattr(want, m), f))
-        for m in ("passage_bm25", "note_bm25") for f in ("indptr", "docs", "weights")
+        for m in ("passage_bm25", "note_bm25")
+        for f in ("indptr", "docs", "weights")
     ]:
         same &= a.dtype == b.dtype and bool(np.array_equal(a, b))
     return bool(same)

@@ -32,8 +32,14 @@ sys.path.insert(0, str(ROOT))
 from tests.fake_telegram import BotProcess, FakeTelegram, write_seeds  # noqa: E402
 
 QUESTIONS = [
-    "ransomware hospital", "who hacked LINE accounts", "Conti playbook leak", "ProxyShell Exchange servers",
-    "what happened in Taiwan", "bitcoin ransom Germany", "Cobalt Strike AnyDesk", "web shells LockFile",
+    "ransomware hospital",
+    "who hacked LINE accounts",
+    "Conti playbook leak",
+    "ProxyShell Exchange servers",
+    "what happened in Taiwan",
+    "bitcoin ransom Germany",
+    "Cobalt Strike AnyDesk",
+    "web shells LockFile",
 ]
 
 

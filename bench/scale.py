@@ -54,8 +54,15 @@ import search_speed  # noqa: E402  (the query child and question generator are s
 
 DEFAULT_SEEDS = ROOT.parent / "shared" / "corpus" / "notes"
 RESULTS = ROOT / "bench" / "results"
-TARGETS_1M = {"build_s": 120.0, "load_s": 2.0, "first_stage_p50_ms": 10.0, "first_stage_p99_ms": 50.0,
-              "ask_p50_ms": 10.0, "ask_p99_ms": 50.0, "rss_mb": 1024.0}
+TARGETS_1M = {
+    "build_s": 120.0,
+    "load_s": 2.0,
+    "first_stage_p50_ms": 10.0,
+    "first_stage_p99_ms": 50.0,
+    "ask_p50_ms": 10.0,
+    "ask_p99_ms": 50.0,
+    "rss_mb": 1024.0,
+}
 TOP = 10
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
@@ -129,8 +136,16 @@ def child_build(seeds: Path, index_dir: Path) -> None:
 
     started = time.perf_counter()
     report = Library(seeds, index_dir).rebuild()
-    print(json.dumps({"build_s": time.perf_counter() - started, "notes": report.notes,
-                      "passages": report.passages, "build_hwm_mb": search_speed._status_mb("VmHWM")}))
+    print(
+        json.dumps(
+            {
+                "build_s": time.perf_counter() - started,
+                "notes": report.notes,
+                "passages": report.passages,
+                "build_hwm_mb": search_speed._status_mb("VmHWM"),
+            }
+        )
+    )
 
 
 def _passage_texts(index_dir: Path) -> list[str]:
@@ -210,9 +225,19 @@ def child_engine(engine: str, index_dir: Path, qfile: Path, n_queries: int) -> N
             times.append(clock() - t0)
     else:
         raise SystemExit(f"unknown engine {engine}")
-    print(json.dumps({"engine": engine, "build_s": build_s, "queries": len(times),
-                      "query_ms": search_speed._percentiles(times), "rss_mb": search_speed._rss_mb(),
-                      "rss_before_build_mb": rss_before, "hwm_mb": search_speed._status_mb("VmHWM")}))
+    print(
+        json.dumps(
+            {
+                "engine": engine,
+                "build_s": build_s,
+                "queries": len(times),
+                "query_ms": search_speed._percentiles(times),
+                "rss_mb": search_speed._rss_mb(),
+                "rss_before_build_mb": rss_before,
+                "hwm_mb": search_speed._status_mb("VmHWM"),
+            }
+        )
+    )
 
 
 def _run(*args: str, timeout: float | None = None) -> dict:
@@ -240,13 +265,25 @@ def measure(label: str, seeds: Path, notes_for_questions, work: Path, args) -> d
     loads = [search_speed._run_child(index_dir)["load_s"] for _ in range(args.runs)]
     queried = search_speed._run_child(index_dir, qfile, 1)
     row = {
-        "label": label, "notes": built["notes"], "passages": built["passages"], "build_s": built["build_s"],
-        "build_hwm_mb": built["build_hwm_mb"], "index_mb": size / 2**20, "load_s": statistics.median(loads),
-        "load_runs": loads, "rss_mb": queried["rss_mb"], "rss_anon_mb": queried["rss_anon_mb"],
-        "rss_file_mb": queried["rss_file_mb"], "questions": len(questions), "answered": queried["answered"],
-        "first_stage_p50_ms": queried["first_stage_ms"]["p50"], "first_stage_p99_ms": queried["first_stage_ms"]["p99"],
-        "ask_p50_ms": queried["full_answer_ms"]["p50"], "ask_p99_ms": queried["full_answer_ms"]["p99"],
-        "query_child": queried, "engines": {},
+        "label": label,
+        "notes": built["notes"],
+        "passages": built["passages"],
+        "build_s": built["build_s"],
+        "build_hwm_mb": built["build_hwm_mb"],
+        "index_mb": size / 2**20,
+        "load_s": statistics.median(loads),
+        "load_runs": loads,
+        "rss_mb": queried["rss_mb"],
+        "rss_anon_mb": queried["rss_anon_mb"],
+        "rss_file_mb": queried["rss_file_mb"],
+        "questions": len(questions),
+        "answered": queried["answered"],
+        "first_stage_p50_ms": queried["first_stage_ms"]["p50"],
+        "first_stage_p99_ms": queried["first_stage_ms"]["p99"],
+        "ask_p50_ms": queried["full_answer_ms"]["p50"],
+        "ask_p99_ms": queried["full_answer_ms"]["p99"],
+        "query_child": queried,
+        "engines": {},
     }
     say(f"{label}: load {row['load_s']:.2f} s, ask p50 {row['ask_p50_ms']:.1f} ms, RSS {row['rss_mb']:.0f} MB")
     for engine in args.engines:
@@ -295,8 +332,13 @@ def main() -> None:
 
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-scale-"))
     work.mkdir(parents=True, exist_ok=True)
-    results = {"when": datetime.now().isoformat(timespec="seconds"), "cpus": os.cpu_count(),
-               "loadavg_start": os.getloadavg(), "git": search_speed._git_head(), "rows": []}
+    results = {
+        "when": datetime.now().isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "loadavg_start": os.getloadavg(),
+        "git": search_speed._git_head(),
+        "rows": [],
+    }
     try:
         real = load_corpus(seeds).notes
         for size in args.sizes.split(","):
@@ -334,9 +376,19 @@ def main() -> None:
 def print_table(r: dict) -> None:
     rows = r["rows"]
     print(f"\nscale: {r['cpus']} CPUs, load avg {r['loadavg_start'][0]:.2f} -> {r.get('loadavg_end', [0])[0]:.2f}")
-    cols = [("passages", "{:,}"), ("notes", "{:,}"), ("build_s", "{:.1f}"), ("build_hwm_mb", "{:.0f}"),
-            ("index_mb", "{:.0f}"), ("load_s", "{:.3f}"), ("rss_mb", "{:.0f}"), ("first_stage_p50_ms", "{:.2f}"),
-            ("first_stage_p99_ms", "{:.2f}"), ("ask_p50_ms", "{:.1f}"), ("ask_p99_ms", "{:.1f}")]
+    cols = [
+        ("passages", "{:,}"),
+        ("notes", "{:,}"),
+        ("build_s", "{:.1f}"),
+        ("build_hwm_mb", "{:.0f}"),
+        ("index_mb", "{:.0f}"),
+        ("load_s", "{:.3f}"),
+        ("rss_mb", "{:.0f}"),
+        ("first_stage_p50_ms", "{:.2f}"),
+        ("first_stage_p99_ms", "{:.2f}"),
+        ("ask_p50_ms", "{:.1f}"),
+        ("ask_p99_ms", "{:.1f}"),
+    ]
     print(f"  {'':<24}" + "".join(f"{row['label']:>14}" for row in rows) + "   target at 1M")
     for key, fmt in cols:
         target = TARGETS_1M.get(key)
@@ -348,10 +400,12 @@ def print_table(r: dict) -> None:
             verdict = f"   <= {target:g}: {'PASS' if ok else 'FAIL'} ({big['label']})"
         print(f"  {key:<24}" + "".join(f"{fmt.format(row[key]):>14}" for row in rows) + verdict)
     for engine in ("bm25s", "tantivy", "rank_bm25"):
-        for key, get in (("build s", lambda e: f"{e['build_s']:.1f}"),
-                         ("query p50 ms", lambda e: f"{e['query_ms']['p50']:.2f}"),
-                         ("query p99 ms", lambda e: f"{e['query_ms']['p99']:.2f}"),
-                         ("peak RSS MB", lambda e: f"{e['hwm_mb']:.0f}")):
+        for key, get in (
+            ("build s", lambda e: f"{e['build_s']:.1f}"),
+            ("query p50 ms", lambda e: f"{e['query_ms']['p50']:.2f}"),
+            ("query p99 ms", lambda e: f"{e['query_ms']['p99']:.2f}"),
+            ("peak RSS MB", lambda e: f"{e['hwm_mb']:.0f}"),
+        ):
             cells = []
             for row in rows:
                 e = row["engines"].get(engine)
@@ -372,13 +426,19 @@ def plot(r: dict, path: Path) -> None:
     rows = sorted(r["rows"], key=lambda x: x["passages"])
     x = [row["passages"] for row in rows]
     fig, (lat, mem) = plt.subplots(1, 2, figsize=(12, 4.8))
-    for key, label, style in (("first_stage_p50_ms", "first stage p50", "o-"),
-                              ("first_stage_p99_ms", "first stage p99", "o--"),
-                              ("ask_p50_ms", "Engine.ask p50", "s-"), ("ask_p99_ms", "Engine.ask p99", "s--")):
+    for key, label, style in (
+        ("first_stage_p50_ms", "first stage p50", "o-"),
+        ("first_stage_p99_ms", "first stage p99", "o--"),
+        ("ask_p50_ms", "Engine.ask p50", "s-"),
+        ("ask_p99_ms", "Engine.ask p99", "s--"),
+    ):
         lat.plot(x, [row[key] for row in rows], style, label=label)
     for engine, style in (("bm25s", "^:"), ("tantivy", "v:"), ("rank_bm25", "x:")):
-        pts = [(row["passages"], row["engines"][engine]["query_ms"]["p50"]) for row in rows
-               if "query_ms" in row["engines"].get(engine, {})]
+        pts = [
+            (row["passages"], row["engines"][engine]["query_ms"]["p50"])
+            for row in rows
+            if "query_ms" in row["engines"].get(engine, {})
+        ]
         if pts:
             lat.plot(*zip(*pts, strict=True), style, label=f"{engine} p50")
     lat.axhline(10, color="grey", lw=0.8)
@@ -389,8 +449,11 @@ def plot(r: dict, path: Path) -> None:
     mem.plot(x, [row["rss_anon_mb"] for row in rows], "o:", label="  of which anonymous")
     mem.plot(x, [row["build_hwm_mb"] for row in rows], "s--", label="peak RSS while building")
     for engine, style in (("bm25s", "^:"), ("tantivy", "v:")):
-        pts = [(row["passages"], row["engines"][engine]["hwm_mb"]) for row in rows
-               if "hwm_mb" in row["engines"].get(engine, {})]
+        pts = [
+            (row["passages"], row["engines"][engine]["hwm_mb"])
+            for row in rows
+            if "hwm_mb" in row["engines"].get(engine, {})
+        ]
         if pts:
             mem.plot(*zip(*pts, strict=True), style, label=f"{engine} peak RSS")
     mem.axhline(1024, color="grey", lw=0.8)

@@ -242,8 +242,9 @@ def main() -> None:
             corpus = load_corpus(seeds)
             parse_runs.append(time.perf_counter() - started)
         notes = [n for n in corpus.notes]
-        results.update(notes=len(notes), skipped=len(corpus.skipped), parse_s=statistics.median(parse_runs),
-                       parse_runs=parse_runs)
+        results.update(
+            notes=len(notes), skipped=len(corpus.skipped), parse_s=statistics.median(parse_runs), parse_runs=parse_runs
+        )
         _say(f"parsed {len(notes)} notes: {_fmt_runs(parse_runs, 's')}")
 
         # Build: Library.rebuild() into a fresh folder each run.
@@ -257,8 +258,13 @@ def main() -> None:
                 shutil.rmtree(work / f"index-{i - 1}")
         build = current_build(index_dir)
         files = {f.name: f.stat().st_size for f in sorted(build.iterdir())}
-        results.update(build_s=statistics.median(build_runs), build_runs=build_runs, passages=report.passages,
-                       index_mb=sum(files.values()) / 2**20, index_files=files)
+        results.update(
+            build_s=statistics.median(build_runs),
+            build_runs=build_runs,
+            passages=report.passages,
+            index_mb=sum(files.values()) / 2**20,
+            index_files=files,
+        )
         _say(f"built {report.passages} passages: {_fmt_runs(build_runs, 's')}")
 
         # Questions.
@@ -269,7 +275,10 @@ def main() -> None:
         qfile = work / "questions.jsonl"
         qfile.write_text("".join(json.dumps({"question": q}) + "\n" for q in questions), "utf-8")
         results["questions"] = {
-            "bench": len(own), "dev": len(dev), "generated": len(generated), "total": len(questions)
+            "bench": len(own),
+            "dev": len(dev),
+            "generated": len(generated),
+            "total": len(questions),
         }
 
         # Cold loads and queries, each in a fresh interpreter.
@@ -278,11 +287,17 @@ def main() -> None:
         _say(f"loaded: {_fmt_runs(load_runs, 's')}")
         queried = _run_child(index_dir, qfile, args.passes)
         results.update(
-            load_s=statistics.median(load_runs), load_runs=load_runs,
-            rss_mb=queried["rss_mb"], rss_hwm_mb=queried["hwm_mb"], rss_loaded_mb=queried["rss_loaded_mb"],
-            rss_interpreter_mb=queried["rss_start_mb"], query_child=queried,
-            first_stage_p50_ms=queried["first_stage_ms"]["p50"], first_stage_p99_ms=queried["first_stage_ms"]["p99"],
-            full_answer_p50_ms=queried["full_answer_ms"]["p50"], full_answer_p99_ms=queried["full_answer_ms"]["p99"],
+            load_s=statistics.median(load_runs),
+            load_runs=load_runs,
+            rss_mb=queried["rss_mb"],
+            rss_hwm_mb=queried["hwm_mb"],
+            rss_loaded_mb=queried["rss_loaded_mb"],
+            rss_interpreter_mb=queried["rss_start_mb"],
+            query_child=queried,
+            first_stage_p50_ms=queried["first_stage_ms"]["p50"],
+            first_stage_p99_ms=queried["first_stage_ms"]["p99"],
+            full_answer_p50_ms=queried["full_answer_ms"]["p50"],
+            full_answer_p99_ms=queried["full_answer_ms"]["p99"],
         )
         _say(f"ran {len(questions)} questions x {args.passes} in a fresh process")
 
@@ -406,14 +421,17 @@ def _timed_python(argv: list[str], stdin: str | None = None) -> float:
     env = {k: v for k, v in os.environ.items() if k not in ("SEEDS_DIR", "INDEX_DIR")}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, *argv], input=stdin if stdin is not None else "", capture_output=True, text=True,
-        cwd=ROOT, env=env,
+        [sys.executable, *argv],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
     )
     took = time.perf_counter() - started
     if done.returncode:
         sys.exit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
     return took
-
 
 
 def _max_relative_difference(got, expected) -> float:
@@ -444,9 +462,11 @@ def print_table(r: dict) -> None:
 
     q = r["questions"]
     print()
-    print(f"search speed: {r['notes']} notes, {r['passages']} passages, {q['total']} questions "
-          f"({q['bench']} bench + {q['dev']} dev + {q['generated']} generated); "
-          f"{r['cpus']} CPUs, load avg {r['loadavg_start'][0]:.2f} -> {r['loadavg_end'][0]:.2f}")
+    print(
+        f"search speed: {r['notes']} notes, {r['passages']} passages, {q['total']} questions "
+        f"({q['bench']} bench + {q['dev']} dev + {q['generated']} generated); "
+        f"{r['cpus']} CPUs, load avg {r['loadavg_start'][0]:.2f} -> {r['loadavg_end'][0]:.2f}"
+    )
     print(f"  {'measure':<34} {'value':>14}   verdict")
     print("  " + "-" * 80)
     row("parse (load_corpus)", f"{r['parse_s']:.2f} s")
@@ -473,8 +493,11 @@ def print_table(r: dict) -> None:
         r.setdefault("verdicts", {})["rank_bm25_parity"] = b["parity"]
     c = r["cli"]
     print("  through the incident-bot command (fresh processes):")
-    row(f"index build, {ADDED_NOTES} notes added (median/{len(c['build_10_runs'])})", f"{c['build_10_s']:.2f} s",
-        "cli_build_10_s")
+    row(
+        f"index build, {ADDED_NOTES} notes added (median/{len(c['build_10_runs'])})",
+        f"{c['build_10_s']:.2f} s",
+        "cli_build_10_s",
+    )
     row("  beside: the full build, same run", f"{c['full_build_s']:.2f} s")
     per_q = c["ask_per_question_ms"]
     row(f"ask --json -, per question (x{c['ask_questions']})", f"{per_q:.2f} ms")
@@ -483,8 +506,10 @@ def print_table(r: dict) -> None:
         r.setdefault("verdicts", {})["ask_speedup"] = ok
         mean = r["rank_bm25"]["ask_questions_ms"]["mean"]
         row("  beside: rank-bm25 get_scores, same qs", f"{mean:.1f} ms")
-        print(f"  {'  speed-up':<34} {r['ask_speedup']:>13.1f}x   {'PASS' if ok else 'FAIL'}  "
-              f"(target >= {SPEEDUP_TARGET:g}x)")
+        print(
+            f"  {'  speed-up':<34} {r['ask_speedup']:>13.1f}x   {'PASS' if ok else 'FAIL'}  "
+            f"(target >= {SPEEDUP_TARGET:g}x)"
+        )
     row(f"ask QUESTION, cold (median/{len(c['cold_ask_runs'])})", f"{c['cold_ask_s']:.2f} s", "cli_cold_ask_s")
     row("  beside: python -c 'import numpy'", f"{c['python_numpy_s']:.2f} s")
     r["all_pass"] = all(r["verdicts"].values())

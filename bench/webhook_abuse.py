@@ -42,8 +42,10 @@ def big_bodies(count: int) -> None:
         healthy = healthz(port)
     taken = sorted(sent / 1024 / 1024 for sent, _ in results)
     statuses = sorted({status for _, status in results})
-    print(f"{count} x 90 MB POSTs, wrong secret: {took:.1f} s; MB sent before the server closed: "
-          f"max {taken[-1]:.0f}, median {taken[len(taken) // 2]:.0f}; answers {statuses}")
+    print(
+        f"{count} x 90 MB POSTs, wrong secret: {took:.1f} s; MB sent before the server closed: "
+        f"max {taken[-1]:.0f}, median {taken[len(taken) // 2]:.0f}; answers {statuses}"
+    )
     print(f"  bot RSS {before / 1024:.0f} MB -> {after / 1024:.0f} MB; /healthz afterwards {healthy}")
 
 
@@ -83,10 +85,14 @@ def flood(count: int, fds: int) -> None:
                 sock.close()
         log = bot.log()
     flood_log = log[log_before:]
-    print(f"{count} half-sent requests, bot limited to {fds} file descriptors: /healthz {health_s * 1000:.0f} ms, "
-          f"one update answered in {update_s * 1000:.0f} ms")
-    print(f"  log during the flood: {len(flood_log)} characters, {flood_log.count('Too many open files')} "
-          f"'Too many open files', {flood_log.count('Traceback')} tracebacks")
+    print(
+        f"{count} half-sent requests, bot limited to {fds} file descriptors: /healthz {health_s * 1000:.0f} ms, "
+        f"one update answered in {update_s * 1000:.0f} ms"
+    )
+    print(
+        f"  log during the flood: {len(flood_log)} characters, {flood_log.count('Too many open files')} "
+        f"'Too many open files', {flood_log.count('Traceback')} tracebacks"
+    )
 
 
 def main() -> int:

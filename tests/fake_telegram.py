@@ -31,8 +31,24 @@ from urllib.parse import parse_qs, unquote
 TOKEN = "123:fake"
 BOT = {"id": 999, "is_bot": True, "first_name": "Incident Bot", "username": "incident_test_bot"}
 
-_ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-                 "tg-spoiler", "span", "blockquote", "tg-emoji"}
+_ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
 _BAD_ENTITY = re.compile(r"&(?!(?:lt|gt|amp|quot);|#\d+;|#x[0-9a-fA-F]+;)")
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 
@@ -58,12 +74,12 @@ class _TelegramHtml(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _ALLOWED_TAGS:
-            raise ApiError(400, f"Bad Request: can't parse entities: unsupported start tag \"{tag}\"")
+            raise ApiError(400, f'Bad Request: can\'t parse entities: unsupported start tag "{tag}"')
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
-            raise ApiError(400, f"Bad Request: can't parse entities: unmatched end tag \"{tag}\"")
+            raise ApiError(400, f'Bad Request: can\'t parse entities: unmatched end tag "{tag}"')
         self.stack.pop()
 
     def handle_data(self, data: str) -> None:
@@ -83,7 +99,7 @@ def visible_text(text: str, parse_mode: str | None) -> str:
         parser.feed(text)
         parser.close()
         if parser.stack:
-            raise ApiError(400, f"Bad Request: can't parse entities: unclosed tag \"{parser.stack[-1]}\"")
+            raise ApiError(400, f'Bad Request: can\'t parse entities: unclosed tag "{parser.stack[-1]}"')
         plain = "".join(parser.visible)
     else:
         raise ApiError(400, f"Bad Request: unsupported parse_mode {parse_mode}")
@@ -297,8 +313,17 @@ class FakeTelegram:
         content: dict[str, Any] = {
             "photo": {"photo": [{"file_id": "p1", "file_unique_id": "p1", "width": 90, "height": 90}]},
             "document": {"document": {"file_id": "d1", "file_unique_id": "d1", "file_name": "report.pdf"}},
-            "sticker": {"sticker": {"file_id": "s1", "file_unique_id": "s1", "width": 512, "height": 512,
-                                    "is_animated": False, "is_video": False, "type": "regular"}},
+            "sticker": {
+                "sticker": {
+                    "file_id": "s1",
+                    "file_unique_id": "s1",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                    "type": "regular",
+                }
+            },
             "voice": {"voice": {"file_id": "v1", "file_unique_id": "v1", "duration": 3}},
             "location": {"location": {"latitude": 52.5, "longitude": 13.4}},
         }[kind]
@@ -318,8 +343,13 @@ class FakeTelegram:
             self._files[file_id] = data
         update = self.message(user_id, "x", chat=chat)
         message = {k: v for k, v in update["message"].items() if k not in ("text", "entities")}
-        message["document"] = {"file_id": file_id, "file_unique_id": file_id, "file_name": file_name,
-                               "file_size": len(data), "mime_type": "text/markdown"}
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": file_name,
+            "file_size": len(data),
+            "mime_type": "text/markdown",
+        }
         if caption is not None:
             message["caption"] = caption
         return {"message": message}
@@ -413,8 +443,12 @@ class FakeTelegram:
             time.sleep(fault.delay)
         try:
             if fault is not None and fault.kind == "status":
-                payload_error = ApiError(fault.status, {429: "Too Many Requests: retry later", 502: "Bad Gateway"}
-                                         .get(fault.status, "Internal Server Error"))
+                payload_error = ApiError(
+                    fault.status,
+                    {429: "Too Many Requests: retry later", 502: "Bad Gateway"}.get(
+                        fault.status, "Internal Server Error"
+                    ),
+                )
                 payload_error.retry_after = fault.retry_after  # type: ignore[attr-defined]
                 raise payload_error
             if prefix != self.token:
@@ -460,7 +494,7 @@ class FakeTelegram:
 
     def _serve_file(self, request: BaseHTTPRequestHandler) -> None:
         """``GET /file/bot<token>/documents/<file_id>.md``: the bytes of a file sent to the bot."""
-        token, _, file_path = unquote(request.path[len("/file/bot"):]).partition("/")
+        token, _, file_path = unquote(request.path[len("/file/bot") :]).partition("/")
         file_id = file_path.rpartition("/")[2].partition(".")[0]
         with self._cond:
             data = self._files.get(file_id) if token == self.token else None
@@ -479,8 +513,12 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: invalid file_id")
         if len(data) > 20 * 1024 * 1024:
             raise ApiError(400, "Bad Request: file is too big")
-        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(data),
-                "file_path": f"documents/{file_id}.md"}
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": len(data),
+            "file_path": f"documents/{file_id}.md",
+        }
 
     @staticmethod
     def json_param(params: dict, key: str) -> Any:
@@ -667,34 +705,54 @@ class _suppress_os_errors:
 
 SEED_NOTES = {
     "therecord/LINE-accounts-hacked.md": (
-        "LINE accounts for more than 100 Taiwanese politicians were hacked", "The Record",
-        "https://therecord.media/line-accounts-hacked/", "July 28, 2021", "Catalin Cimpanu",
-        ["The LINE accounts of more than 100 Taiwanese politicians and government officials have been "
-         "hacked, and data exfiltrated from devices.",
-         "The intrusions were discovered by LINE, which notified the affected politicians.",
-         "LINE is the most popular instant messaging application in Taiwan."],
+        "LINE accounts for more than 100 Taiwanese politicians were hacked",
+        "The Record",
+        "https://therecord.media/line-accounts-hacked/",
+        "July 28, 2021",
+        "Catalin Cimpanu",
+        [
+            "The LINE accounts of more than 100 Taiwanese politicians and government officials have been "
+            "hacked, and data exfiltrated from devices.",
+            "The intrusions were discovered by LINE, which notified the affected politicians.",
+            "LINE is the most popular instant messaging application in Taiwan.",
+        ],
         ["LINE", "Taiwan", "espionage"],
     ),
     "zdnet/Hospital-ransomware.md": (
-        "Ransomware gang hits a German hospital & its <admin> portal", "ZDNet",
-        "https://www.zdnet.com/article/hospital-ransomware/?a=1&b=2", "September 10, 2021", "Jane Doe",
-        ["A ransomware attack encrypted the servers of a university hospital in Düsseldorf, Germany.",
-         "The ransomware gang entered through a Citrix vulnerability and asked for a ransom in bitcoin.",
-         "Emergency patients were redirected to other hospitals while the ransomware was cleaned up."],
+        "Ransomware gang hits a German hospital & its <admin> portal",
+        "ZDNet",
+        "https://www.zdnet.com/article/hospital-ransomware/?a=1&b=2",
+        "September 10, 2021",
+        "Jane Doe",
+        [
+            "A ransomware attack encrypted the servers of a university hospital in Düsseldorf, Germany.",
+            "The ransomware gang entered through a Citrix vulnerability and asked for a ransom in bitcoin.",
+            "Emergency patients were redirected to other hospitals while the ransomware was cleaned up.",
+        ],
         ["ransomware", "hospital", "Germany"],
     ),
     "zdnet/Conti-leak.md": (
-        "Conti ransomware playbook leaked by an angry affiliate", "ZDNet",
-        "https://www.zdnet.com/article/conti-leak/", "August 6, 2021", "John Roe",
-        ["An affiliate of the Conti ransomware operation leaked the gang's training material.",
-         "The Conti playbook shows how the ransomware operators use Cobalt Strike and AnyDesk."],
+        "Conti ransomware playbook leaked by an angry affiliate",
+        "ZDNet",
+        "https://www.zdnet.com/article/conti-leak/",
+        "August 6, 2021",
+        "John Roe",
+        [
+            "An affiliate of the Conti ransomware operation leaked the gang's training material.",
+            "The Conti playbook shows how the ransomware operators use Cobalt Strike and AnyDesk.",
+        ],
         ["ransomware", "Conti", "leak"],
     ),
     "bleepingcomputer/ProxyShell.md": (
-        "Microsoft Exchange servers hacked via ProxyShell exploits", "BleepingComputer",
-        "https://www.bleepingcomputer.com/news/security/proxyshell/", "August 21, 2021", "Lawrence Abrams",
-        ["Attackers scan for Microsoft Exchange servers vulnerable to the ProxyShell exploit chain.",
-         "Once inside, the attackers drop web shells and later deploy LockFile ransomware."],
+        "Microsoft Exchange servers hacked via ProxyShell exploits",
+        "BleepingComputer",
+        "https://www.bleepingcomputer.com/news/security/proxyshell/",
+        "August 21, 2021",
+        "Lawrence Abrams",
+        [
+            "Attackers scan for Microsoft Exchange servers vulnerable to the ProxyShell exploit chain.",
+            "Once inside, the attackers drop web shells and later deploy LockFile ransomware.",
+        ],
         ["Exchange", "ProxyShell", "Microsoft"],
     ),
 }
@@ -739,8 +797,11 @@ class BotProcess:
 
         self.workdir = Path(workdir)
         self.log_path = self.workdir / f"bot-{next(_process_numbers)}.log"
-        base = {k: v for k, v in os.environ.items()
-                if not k.startswith(("TELEGRAM_", "ALLOWED_", "ADMIN_", "WEBHOOK_", "LOG_", "HEARTBEAT_"))}
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "ALLOWED_", "ADMIN_", "WEBHOOK_", "LOG_", "HEARTBEAT_"))
+        }
         base.update(
             TELEGRAM_BOT_TOKEN=TOKEN,
             SEEDS_DIR=str(self.workdir / "seeds"),
@@ -763,7 +824,11 @@ class BotProcess:
         self._log = open(self.log_path, "ab")  # noqa: SIM115  the bot's output for its whole life, closed in __exit__
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", *self.args],
-            cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+            cwd=self.workdir,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             preexec_fn=self._limit if self.open_files else None,
         )
         return self
@@ -822,8 +887,15 @@ class BotProcess:
         import subprocess
         import sys
 
-        return subprocess.run([sys.executable, "-m", "bot", *args], cwd=self.workdir, env=self.env,
-                              capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
 
 
 _process_numbers = itertools.count(1)

@@ -11,28 +11,56 @@ from bot.search.engine import Engine
 from bot.search.index import build_index
 
 FILLER = [
-    ("Printer driver flaw lets attackers gain admin rights",
-     ["A bug in a printer driver lets local users gain admin rights on Windows.",
-      "The vendor shipped an update on Tuesday."]),
-    ("Phishing kit targets bank customers in Brazil",
-     ["A new phishing kit imitates the login pages of five large banks.",
-      "Researchers counted more than 300 fake domains."]),
-    ("Cloud storage bucket exposed hospital records",
-     ["An unprotected storage bucket held scans and records of patients.",
-      "The hospital closed access after a researcher reported it."]),
-    ("Botnet hijacks routers to mine cryptocurrency",
-     ["The botnet spreads through routers with default passwords.",
-      "It installs a miner and removes competing malware."]),
+    (
+        "Printer driver flaw lets attackers gain admin rights",
+        [
+            "A bug in a printer driver lets local users gain admin rights on Windows.",
+            "The vendor shipped an update on Tuesday.",
+        ],
+    ),
+    (
+        "Phishing kit targets bank customers in Brazil",
+        [
+            "A new phishing kit imitates the login pages of five large banks.",
+            "Researchers counted more than 300 fake domains.",
+        ],
+    ),
+    (
+        "Cloud storage bucket exposed hospital records",
+        [
+            "An unprotected storage bucket held scans and records of patients.",
+            "The hospital closed access after a researcher reported it.",
+        ],
+    ),
+    (
+        "Botnet hijacks routers to mine cryptocurrency",
+        [
+            "The botnet spreads through routers with default passwords.",
+            "It installs a miner and removes competing malware.",
+        ],
+    ),
 ]
 
 
-def note(title: str, paragraphs: list[str], *, link: str | None = None, source: str = "The Record",
-         day: date = date(2021, 8, 1), tags: tuple[Tag, ...] = ()) -> Note:
+def note(
+    title: str,
+    paragraphs: list[str],
+    *,
+    link: str | None = None,
+    source: str = "The Record",
+    day: date = date(2021, 8, 1),
+    tags: tuple[Tag, ...] = (),
+) -> Note:
     slug = title.lower().replace(" ", "-")
     return Note(
-        path=f"{source.lower().replace(' ', '')}/{slug}.md", title=title, source=source,
-        link=link or f"https://example.com/{slug}/", date=day, author="A. Writer",
-        tags=tags, paragraphs=tuple(paragraphs),
+        path=f"{source.lower().replace(' ', '')}/{slug}.md",
+        title=title,
+        source=source,
+        link=link or f"https://example.com/{slug}/",
+        date=day,
+        author="A. Writer",
+        tags=tags,
+        paragraphs=tuple(paragraphs),
     )
 
 

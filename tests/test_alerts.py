@@ -86,8 +86,12 @@ def test_two_builds_in_a_row_between_two_refreshes_are_both_handled(library: Lib
     add_solarwinds_note(library.seeds_dir)
     Library(library.seeds_dir, library.index_dir).rebuild()  # cron, twice before the bot looks
     (library.seeds_dir / "therecord" / "Fortinet.md").write_text(
-        note_text("Fortinet VPN passwords leaked", ["Passwords of 87,000 Fortinet VPN devices leaked."],
-                  source="The Record", link="https://therecord.media/fortinet/"),
+        note_text(
+            "Fortinet VPN passwords leaked",
+            ["Passwords of 87,000 Fortinet VPN devices leaked."],
+            source="The Record",
+            link="https://therecord.media/fortinet/",
+        ),
         "utf-8",
     )
     Library(library.seeds_dir, library.index_dir).rebuild()

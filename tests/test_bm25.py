@@ -57,8 +57,12 @@ def test_scores_equal_rank_bm25_on_the_real_corpus(corpus_index):
     """Same tokens, same scores, within 1e-9 relative, over all ~80k passages."""
     index, passage_tokens = corpus_index
     reference = BM25Okapi(passage_tokens)
-    for question in ("who was affected in the Taiwan LINE hack?", "ransomware attack on colonial pipeline",
-                     "CVE-2021-44228 log4j exploited", "how many revil members were arrested"):
+    for question in (
+        "who was affected in the Taiwan LINE hack?",
+        "ransomware attack on colonial pipeline",
+        "CVE-2021-44228 log4j exploited",
+        "how many revil members were arrested",
+    ):
         terms = Tokenizer()(question)
         ids = [index.vocab[t] for t in terms if t in index.vocab]
         np.testing.assert_allclose(index.passage_bm25.scores(ids), reference.get_scores(terms), rtol=1e-9, atol=1e-12)

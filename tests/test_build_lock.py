@@ -108,9 +108,7 @@ def test_on_a_disk_that_holds_two_builds_a_build_makes_room_and_says_so(seeds, t
     assert library.engine.ask("Colonial Pipeline ransom").hits
 
 
-def test_a_full_disk_even_after_making_room_fails_with_a_clear_reason_and_keeps_the_index(
-    seeds, tmp_path, monkeypatch
-):
+def test_a_full_disk_even_after_making_room_fails_with_a_clear_reason_and_keeps_the_index(seeds, tmp_path, monkeypatch):
     index_dir = tmp_path / "index"
     library = Library(seeds, index_dir)
     library.rebuild()
@@ -150,7 +148,10 @@ def test_four_concurrent_builder_processes_never_fail_and_current_always_serves(
     builders = [
         subprocess.Popen(
             [sys.executable, "-c", _BUILDER, str(seeds), str(index_dir), str(runs)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(4)
     ]

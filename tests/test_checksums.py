@@ -86,9 +86,7 @@ def test_a_one_shot_open_of_an_untouched_index_hashes_no_file(built, seeds, monk
     assert Library(seeds, built.index_dir).open(quick=True).ask(QUESTION).hits[0].note.link == LINE_LINK
 
 
-def test_a_damaged_build_another_process_put_in_service_is_refused_and_the_old_one_keeps_serving(
-    built, seeds, caplog
-):
+def test_a_damaged_build_another_process_put_in_service_is_refused_and_the_old_one_keeps_serving(built, seeds, caplog):
     bot = Library(seeds, built.index_dir)
     bot.open()
     bot.reload_check_s = 0.0
@@ -125,8 +123,12 @@ def test_passages_truncated_under_the_running_bot_are_logged_before_it_dies_and_
 
         def health() -> subprocess.CompletedProcess[str]:
             return subprocess.run(
-                [sys.executable, "-m", "bot", "health"], cwd=tmp_path, env=bot.env,
-                capture_output=True, text=True, timeout=60,
+                [sys.executable, "-m", "bot", "health"],
+                cwd=tmp_path,
+                env=bot.env,
+                capture_output=True,
+                text=True,
+                timeout=60,
             )
 
         deadline = time.monotonic() + 30

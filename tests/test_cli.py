@@ -233,8 +233,12 @@ def test_watch_test_lists_the_notes_a_watch_would_match(built, capsys):
 
 def test_watch_test_says_what_a_misspelt_watch_was_searched_for(tmp_path, capsys):
     seeds = write_seeds(tmp_path / "seeds")  # a second Colonial Pipeline note: "colonial" and "pipeline" go together
-    fuel = note_text("Colonial Pipeline restarts fuel deliveries", ["Colonial Pipeline restarted its fuel pipeline."],
-                     source="ZDNet", link="https://fuel.example/restart")
+    fuel = note_text(
+        "Colonial Pipeline restarts fuel deliveries",
+        ["Colonial Pipeline restarted its fuel pipeline."],
+        source="ZDNet",
+        link="https://fuel.example/restart",
+    )
     (seeds / "zdnet" / "fuel.md").write_text(fuel, "utf-8")
     flags = ["--seeds", str(seeds), "--index", str(tmp_path / "index")]
     code, out, _ = run(capsys, *flags, "watch", "test", "colonal pipline ransom")
@@ -304,8 +308,9 @@ def test_ask_conversation_answers_a_follow_up_from_the_story_before_and_a_blank_
     built, capsys, monkeypatch
 ):
     stdin = "Colonial Pipeline DarkSide attack\nhow much was the ransom?\n\nhow much was the ransom?\n"
-    code, out, _ = run(capsys, *built, "ask", "--conversation", "-", "--json", "--top", "1", stdin=stdin,
-                       monkeypatch=monkeypatch)
+    code, out, _ = run(
+        capsys, *built, "ask", "--conversation", "-", "--json", "--top", "1", stdin=stdin, monkeypatch=monkeypatch
+    )
     first, follow, alone = (json.loads(line) for line in out.splitlines())
     assert code == 0
     assert (first["about"], alone["about"]) == (None, None)
@@ -336,23 +341,48 @@ def test_ask_json_marks_smalltalk_and_filter_listings(built, capsys, monkeypatch
 def test_eval_reads_a_folder_with_follow_ups_and_off_topic_lines(built, capsys, tmp_path):
     folder = tmp_path / "eval"
     folder.mkdir()
-    turn = {"kind": "other", "expected_links": [PIPELINE_LINK], "expected_file": "zdnet/Colonial-Pipeline.md",
-            "answer": "75 bitcoin"}
-    (folder / "followups.jsonl").write_text(json.dumps({"id": "f1", "turns": [
-        {**turn, "question": "Colonial Pipeline DarkSide attack",
-         "answer_paragraph_starts_with": "Colonial Pipeline, the"},
-        {**turn, "question": "how much was the ransom?", "answer_paragraph_starts_with": "The company paid a ransom"},
-    ]}) + "\n")
+    turn = {
+        "kind": "other",
+        "expected_links": [PIPELINE_LINK],
+        "expected_file": "zdnet/Colonial-Pipeline.md",
+        "answer": "75 bitcoin",
+    }
+    (folder / "followups.jsonl").write_text(
+        json.dumps(
+            {
+                "id": "f1",
+                "turns": [
+                    {
+                        **turn,
+                        "question": "Colonial Pipeline DarkSide attack",
+                        "answer_paragraph_starts_with": "Colonial Pipeline, the",
+                    },
+                    {
+                        **turn,
+                        "question": "how much was the ransom?",
+                        "answer_paragraph_starts_with": "The company paid a ransom",
+                    },
+                ],
+            }
+        )
+        + "\n"
+    )
     (folder / "offtopic.jsonl").write_text(
-        json.dumps({"id": "o1", "question": "hello", "kind": "smalltalk", "expected_links": []}) + "\n"
-        + json.dumps({"id": "o2", "question": "who won the football cup final?", "kind": "off_domain",
-                      "expected_links": []}) + "\n"
+        json.dumps({"id": "o1", "question": "hello", "kind": "smalltalk", "expected_links": []})
+        + "\n"
+        + json.dumps(
+            {"id": "o2", "question": "who won the football cup final?", "kind": "off_domain", "expected_links": []}
+        )
+        + "\n"
     )
     code, out, _ = run(capsys, *built, "eval", str(folder), "--json")
     figures = json.loads(out)
     assert code == 0
     assert (figures["followup_turns"], figures["followup_article_at_1"], figures["followup_first_reply_answers"]) == (
-        1, 1.0, 1.0)
+        1,
+        1.0,
+        1.0,
+    )
     assert (figures["handled_smalltalk"], figures["handled_off_domain"]) == ("1/1", "1/1")
 
 

@@ -39,4 +39,3 @@ def test_misspelt_names_that_go_together_are_corrected_and_pizza_dough_is_not(co
 
 def test_an_incident_after_the_newest_note_is_never_answered_confidently(corpus_engine):
     assert not corpus_engine.ask("who was behind the royal mail ransomware attack in jan 2023").confident
-

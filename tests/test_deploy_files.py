@@ -33,8 +33,9 @@ def tool(name: str) -> str:
 
 
 def test_dockerfile_passes_hadolint() -> None:
-    result = subprocess.run([tool("hadolint"), "--no-color", str(DEPLOY / "Dockerfile")],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [tool("hadolint"), "--no-color", str(DEPLOY / "Dockerfile")], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -55,7 +56,9 @@ def test_dockerfile_is_multi_stage_slim_non_root_pinned_with_volumes() -> None:
 def test_compose_file_validates_against_the_compose_schema() -> None:
     result = subprocess.run(
         [tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(DEPLOY / "compose.yaml")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -75,8 +78,14 @@ def test_compose_file_has_env_file_volumes_restart_and_a_health_check() -> None:
 
 def test_systemd_unit_verifies_and_is_hardened(tmp_path: Path) -> None:
     text = (DEPLOY / "incident-bot.service").read_text()
-    for line in ("User=incident-bot", "ProtectSystem=strict", "ReadWritePaths=/var/lib/incident-bot/index",
-                 "NoNewPrivileges=yes", "Restart=on-failure", "ExecStart=/opt/incident-bot/.venv/bin/incident-bot run"):
+    for line in (
+        "User=incident-bot",
+        "ProtectSystem=strict",
+        "ReadWritePaths=/var/lib/incident-bot/index",
+        "NoNewPrivileges=yes",
+        "Restart=on-failure",
+        "ExecStart=/opt/incident-bot/.venv/bin/incident-bot run",
+    ):
         assert re.search(rf"^{re.escape(line)}$", text, re.M), line
     analyze = shutil.which("systemd-analyze")
     if analyze is None:

@@ -151,15 +151,21 @@ def _words() -> AnswerWords:
 
 def _answer_question(answer: str) -> Question:
     return Question(
-        id="x002", question="how many servers did the gang encrypt?", kind="how_many",
-        expected_links=(LINK,), expected_file="example/a.md",
-        answer_paragraph_starts_with="The gang encrypted forty servers", answer=answer,
+        id="x002",
+        question="how many servers did the gang encrypt?",
+        kind="how_many",
+        expected_links=(LINK,),
+        expected_file="example/a.md",
+        answer_paragraph_starts_with="The gang encrypted forty servers",
+        answer=answer,
     )
 
 
 def test_the_first_reply_answers_when_a_supporting_sentence_holds_the_answering_paragraph() -> None:
-    hit = replace(_hit(1, passage="The gang struck a hospital."),
-                  supporting=(Supporting("The gang encrypted forty servers on Monday."),))
+    hit = replace(
+        _hit(1, passage="The gang struck a hospital."),
+        supporting=(Supporting("The gang encrypted forty servers on Monday."),),
+    )
     assert judge(_answer_question("Forty of them."), _answer(hit)).first_reply_answers
 
 

@@ -72,8 +72,14 @@ def test_429_500_502_and_dropped_connections_lose_nothing_and_answer_nothing_twi
         got = replies_by_chat(api, mark)
         assert all(got[c] == 1 for c in chats), got
         failed = Counter((c.method, c.status) for c in api.calls[mark:] if c.status != 200)
-        assert failed == {("sendMessage", 500): 1, ("sendMessage", 502): 1, ("sendMessage", 0): 2,
-                          ("getUpdates", 500): 1, ("getUpdates", 502): 1, ("getUpdates", 0): 1}, failed
+        assert failed == {
+            ("sendMessage", 500): 1,
+            ("sendMessage", 502): 1,
+            ("sendMessage", 0): 2,
+            ("getUpdates", 500): 1,
+            ("getUpdates", 502): 1,
+            ("getUpdates", 0): 1,
+        }, failed
         assert not any("something went wrong" in c["text"] for c in api.sent())
         assert bot.process.poll() is None
 
@@ -123,8 +129,10 @@ def test_a_bot_api_answering_after_10_s_piles_nothing_up_and_memory_stays_flat(t
     assert beat["tasks"] <= 8, beat
     assert rss_during - rss_before < 20_000 and rss_after - rss_before < 20_000, (rss_before, rss_during, rss_after)
     assert code == 0 and "Traceback" not in log
-    print(f"slow API: 16 replies in {took:.1f} s; RSS {rss_before} -> {rss_during} -> {rss_after} KB; "
-          f"peak in work {beat['peak_in_flight']}, tasks after {beat['tasks']}")
+    print(
+        f"slow API: 16 replies in {took:.1f} s; RSS {rss_before} -> {rss_during} -> {rss_after} KB; "
+        f"peak in work {beat['peak_in_flight']}, tasks after {beat['tasks']}"
+    )
 
 
 def many_seeds(folder: Path, notes: int = 3000) -> None:

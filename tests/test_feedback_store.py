@@ -21,9 +21,13 @@ AT = datetime(2026, 12, 1, 22, 30, tzinfo=UTC)
 
 def vote(key: str = "abc:0", value: int = UP, **fields: object) -> Vote:
     base = dict(
-        answer_key=key, question="who hacked LINE?", link="https://therecord.media/line/",
-        title="LINE accounts hacked", passage="The LINE accounts of 100 politicians were hacked.",
-        vote=value, voted_at=AT,
+        answer_key=key,
+        question="who hacked LINE?",
+        link="https://therecord.media/line/",
+        title="LINE accounts hacked",
+        passage="The LINE accounts of 100 politicians were hacked.",
+        vote=value,
+        voted_at=AT,
     )
     return Vote(**{**base, **fields})
 
@@ -115,8 +119,12 @@ def test_feedback_jsonl_exports_the_down_votes_in_the_eval_format(voted: Path, c
     with pytest.raises(ValueError, match="needs links, a file and a snippet"):
         load_questions(exported)
     # ... and once completed it loads as one.
-    done = {**first, "expected_links": ["https://x.example/a"], "expected_file": "x/a.md",
-            "answer_paragraph_starts_with": "They found 700"}
+    done = {
+        **first,
+        "expected_links": ["https://x.example/a"],
+        "expected_file": "x/a.md",
+        "answer_paragraph_starts_with": "They found 700",
+    }
     exported.write_text(json.dumps(done), encoding="utf-8")
     assert load_questions(exported)[0].question == "how many domains did they find?"
 
@@ -133,8 +141,9 @@ def test_the_same_question_voted_down_twice_is_one_line_with_both_answers(tmp_pa
 
 
 @pytest.mark.parametrize("flags", [[], ["--jsonl"]], ids=["counts", "jsonl"])
-def test_feedback_without_any_votes_succeeds_with_one_line_on_stderr(tmp_path: Path, capsys, monkeypatch,
-                                                                     flags: list[str]) -> None:
+def test_feedback_without_any_votes_succeeds_with_one_line_on_stderr(
+    tmp_path: Path, capsys, monkeypatch, flags: list[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["feedback", *flags, "--index", str(tmp_path / "index")]) == 0
     out, err = capsys.readouterr()

@@ -26,16 +26,75 @@ ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\ufef
 RTL = ["\u202e", "\u202b", "\u2067", "مرحبا", "שלום", "\u0627\u0644\u0641\u062f\u064a\u0629"]
 EMOJI = ["🔥", "🦠", "💻", "👩‍💻", "🏳️‍🌈", "🇩🇪", "😀" * 3, "\U0001f9ff", "🧑🏽‍🚀"]
 MARKUP = [
-    "<b>bold</b>", "</i>", "<i>", "<script>alert(1)</script>", "&amp;", "&lt", "&#0;", "&#x110000;",
-    "<a href='javascript:alert(1)'>x</a>", "*bold*", "_it_", "`code`", "```pre```", "[x](tg://user?id=1)",
-    "~~s~~", "||spoiler||", "<tg-spoiler>", "<pre><code class=\"x\">", "\\", "%s %d {0} {}", "${jndi:ldap://x}",
+    "<b>bold</b>",
+    "</i>",
+    "<i>",
+    "<script>alert(1)</script>",
+    "&amp;",
+    "&lt",
+    "&#0;",
+    "&#x110000;",
+    "<a href='javascript:alert(1)'>x</a>",
+    "*bold*",
+    "_it_",
+    "`code`",
+    "```pre```",
+    "[x](tg://user?id=1)",
+    "~~s~~",
+    "||spoiler||",
+    "<tg-spoiler>",
+    '<pre><code class="x">',
+    "\\",
+    "%s %d {0} {}",
+    "${jndi:ldap://x}",
 ]
-WORDS = ["ransomware", "hospital", "LINE", "Taiwan", "Conti", "ProxyShell", "Exchange", "bitcoin", "leak",
-         "source:zdnet", "tag:ransomware", "after:2021-13-45", "before:yesterday", "source:", "tag:"]
-COMMANDS = ["/start", "/help", "/tags", "/tag", "/sources", "/source", "/latest", "/reindex", "/stats",
-            "/nope", "/help@incident_test_bot", "/help@other_bot", "/TAG", "/source@incident_test_bot"]
-PATHS = ["../../etc/passwd", "/etc/shadow", "..", "../", "....//....//etc", "%2e%2e%2f", "C:\\Windows\\win.ini",
-         "~/.ssh/id_rsa", "seeds/../../x", "\x00", "file:///etc/passwd", "index/current/manifest.json"]
+WORDS = [
+    "ransomware",
+    "hospital",
+    "LINE",
+    "Taiwan",
+    "Conti",
+    "ProxyShell",
+    "Exchange",
+    "bitcoin",
+    "leak",
+    "source:zdnet",
+    "tag:ransomware",
+    "after:2021-13-45",
+    "before:yesterday",
+    "source:",
+    "tag:",
+]
+COMMANDS = [
+    "/start",
+    "/help",
+    "/tags",
+    "/tag",
+    "/sources",
+    "/source",
+    "/latest",
+    "/reindex",
+    "/stats",
+    "/nope",
+    "/help@incident_test_bot",
+    "/help@other_bot",
+    "/TAG",
+    "/source@incident_test_bot",
+]
+PATHS = [
+    "../../etc/passwd",
+    "/etc/shadow",
+    "..",
+    "../",
+    "....//....//etc",
+    "%2e%2e%2f",
+    "C:\\Windows\\win.ini",
+    "~/.ssh/id_rsa",
+    "seeds/../../x",
+    "\x00",
+    "file:///etc/passwd",
+    "index/current/manifest.json",
+]
 
 
 def utf16_cut(text: str, limit: int = 4096) -> str:
@@ -52,8 +111,16 @@ def utf16_cut(text: str, limit: int = 4096) -> str:
 def random_unicode(rng: random.Random, n: int) -> str:
     chars = []
     while len(chars) < n:
-        cp = rng.choice([rng.randint(0x20, 0x7E), rng.randint(0xA0, 0x2FFF), rng.randint(0x3000, 0xD7FF),
-                         rng.randint(0xE000, 0xFFFD), rng.randint(0x10000, 0x10FFFF), rng.randint(0, 0x1F)])
+        cp = rng.choice(
+            [
+                rng.randint(0x20, 0x7E),
+                rng.randint(0xA0, 0x2FFF),
+                rng.randint(0x3000, 0xD7FF),
+                rng.randint(0xE000, 0xFFFD),
+                rng.randint(0x10000, 0x10FFFF),
+                rng.randint(0, 0x1F),
+            ]
+        )
         chars.append(chr(cp))
     return "".join(chars)
 
@@ -68,7 +135,7 @@ def hostile_text(rng: random.Random) -> str:
         word = rng.choice(WORDS)
         text = rng.choice(ZERO_WIDTH).join(word) if rng.random() < 0.5 else "".join(rng.choices(ZERO_WIDTH, k=9))
     elif kind == 3:
-        text = (" ".join(rng.choices(WORDS + MARKUP + EMOJI, k=900)))  # cut to 4,096 below
+        text = " ".join(rng.choices(WORDS + MARKUP + EMOJI, k=900))  # cut to 4,096 below
     elif kind == 4:
         text = " ".join(rng.choices(MARKUP + WORDS, k=rng.randint(1, 10)))
     elif kind == 5:
@@ -89,8 +156,20 @@ def hostile_text(rng: random.Random) -> str:
 
 def forged_callback_data(rng: random.Random) -> str:
     choices = [
-        "noop", "t:99", "t:9999", "t:-1", "t:", "p:", "p:AAAAAAAA:0", "p:../../etc:1", "p:x:999",
-        "p:AAAAAAAA:0:extra", "<b>", "'; DROP TABLE x;--", "\u202e\u200b", "🔥" * 16,
+        "noop",
+        "t:99",
+        "t:9999",
+        "t:-1",
+        "t:",
+        "p:",
+        "p:AAAAAAAA:0",
+        "p:../../etc:1",
+        "p:x:999",
+        "p:AAAAAAAA:0:extra",
+        "<b>",
+        "'; DROP TABLE x;--",
+        "\u202e\u200b",
+        "🔥" * 16,
         random_unicode(rng, rng.randint(1, 20)),
     ]
     data = rng.choice(choices)
@@ -131,9 +210,12 @@ def hostile_updates(api: FakeTelegram, rng: random.Random, bot_message: dict, co
 def test_thousands_of_hostile_updates_cause_no_error_and_no_bad_request(tmp_path: Path) -> None:
     write_seeds(tmp_path / "seeds")
     rng = random.Random(20261129)
-    with FakeTelegram() as api, BotProcess(
-        api, tmp_path, ADMIN_IDS=str(ADMIN), RATE_LIMIT_PER_SECOND="0", RATE_LIMIT_GROUP_PER_MINUTE="0"
-    ) as bot:
+    with (
+        FakeTelegram() as api,
+        BotProcess(
+            api, tmp_path, ADMIN_IDS=str(ADMIN), RATE_LIMIT_PER_SECOND="0", RATE_LIMIT_GROUP_PER_MINUTE="0"
+        ) as bot,
+    ):
         api.wait_for(lambda c: c.method == "setMyCommands", timeout=60)
         mark = api.mark()
         api.push(api.message(9, "ransomware"))
@@ -159,8 +241,10 @@ def test_thousands_of_hostile_updates_cause_no_error_and_no_bad_request(tmp_path
     kinds = Counter(r["type"] for r in records)
     calls = api.calls[mark:]
     bad = [(c.method, c.status, str(c.params)[:200]) for c in calls if c.status != 200]
-    print(f"hostile: {COUNT} updates in {took:.1f} s ({COUNT / took:.0f}/s); {dict(kinds)}; {dict(outcomes)}; "
-          f"{len(calls)} Bot API calls, {len(bad)} refused")
+    print(
+        f"hostile: {COUNT} updates in {took:.1f} s ({COUNT / took:.0f}/s); {dict(kinds)}; {dict(outcomes)}; "
+        f"{len(calls)} Bot API calls, {len(bad)} refused"
+    )
     assert code == 0
     for b in bad[:40]:
         print("BAD", b[0], b[1], b[2][:120].encode("unicode_escape")[:160])

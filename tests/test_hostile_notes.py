@@ -17,10 +17,52 @@ from bot.notes.loader import parse_note, read_note
 from bot.notes.models import Note, Skipped
 
 PIECES = [
-    "---\n", "---", "title: ", "date: ", "tags: [", "]", "source: ", "\n", "\n\n\n", "# ", "## ", "### \n",
-    "## Information:\n", "+ Source: ", "+ Link: [article](", ")", "+ Date: ", "July 28, 2021", "2021-13-45",
-    "+ Author: ", "## Article:\n", "#### Tags:\n", "[[", "]]", "#tag", "`", "```", "<script>", "</b>", "&amp;",
-    "\u200b", "\u202e", "\ufeff", "🔥", "\x00", "\r\n", "\t", ":", "- ", "* ", "> ", "|", "{", "}", "!", "\\",
+    "---\n",
+    "---",
+    "title: ",
+    "date: ",
+    "tags: [",
+    "]",
+    "source: ",
+    "\n",
+    "\n\n\n",
+    "# ",
+    "## ",
+    "### \n",
+    "## Information:\n",
+    "+ Source: ",
+    "+ Link: [article](",
+    ")",
+    "+ Date: ",
+    "July 28, 2021",
+    "2021-13-45",
+    "+ Author: ",
+    "## Article:\n",
+    "#### Tags:\n",
+    "[[",
+    "]]",
+    "#tag",
+    "`",
+    "```",
+    "<script>",
+    "</b>",
+    "&amp;",
+    "\u200b",
+    "\u202e",
+    "\ufeff",
+    "🔥",
+    "\x00",
+    "\r\n",
+    "\t",
+    ":",
+    "- ",
+    "* ",
+    "> ",
+    "|",
+    "{",
+    "}",
+    "!",
+    "\\",
 ]
 note_like = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=40)), max_size=60).map("".join)
 
@@ -46,7 +88,9 @@ def test_note_shaped_text_never_crashes_the_parser(text: str) -> None:
     check(text)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.binary(max_size=3000))
 def test_arbitrary_bytes_in_a_file_never_raise(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "note.md"

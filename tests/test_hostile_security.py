@@ -54,8 +54,12 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
 
 def play(api: FakeTelegram, library: Library, *updates: dict, settle: float = 0.3) -> list:
     settings = Settings(
-        _env_file=None, telegram_bot_token=TOKEN, telegram_api_base_url=api.base_url,
-        admin_ids=frozenset({ADMIN}), seeds_dir=library.seeds_dir, index_dir=library.index_dir,
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=api.base_url,
+        admin_ids=frozenset({ADMIN}),
+        seeds_dir=library.seeds_dir,
+        index_dir=library.index_dir,
     )
     mark = api.mark()
 
@@ -100,13 +104,25 @@ def test_admin_commands_are_refused_to_non_admins_everywhere(api: FakeTelegram, 
 
 
 def test_admin_still_can(api: FakeTelegram, library: Library) -> None:
-    texts = sent(play(api, library, api.message(ADMIN, "/stats"), api.group_message(ADMIN, "/stats@incident_test_bot", group_id=GROUP)))
+    texts = sent(
+        play(
+            api,
+            library,
+            api.message(ADMIN, "/stats"),
+            api.group_message(ADMIN, "/stats@incident_test_bot", group_id=GROUP),
+        )
+    )
     assert len(texts) == 2 and all("Index in service" in t for t in texts)
 
 
 def test_note_html_and_script_are_shown_literally(api: FakeTelegram, library: Library) -> None:
-    calls = play(api, library, api.message(USER, "magecart skimmer checkout"), api.message(USER, "/tag magecart"),
-                 api.inline_query(USER, "skimmer checkout"))
+    calls = play(
+        api,
+        library,
+        api.message(USER, "magecart skimmer checkout"),
+        api.message(USER, "/tag magecart"),
+        api.inline_query(USER, "skimmer checkout"),
+    )
     answer, listing = sent(calls)
     for text in (answer, listing):
         assert "<script" not in text and "<iframe" not in text and "<img" not in text
@@ -120,8 +136,19 @@ def test_note_html_and_script_are_shown_literally(api: FakeTelegram, library: Li
     assert "<script" not in message_text and "&lt;script" in message_text
 
 
-PATHY = ["../../etc/passwd", "/etc/passwd", "..", "../", "../../../../../../etc/shadow", "~/.ssh/id_rsa",
-         "%2e%2e%2fetc%2fpasswd", "file:///etc/passwd", "index/../../x", "\x00/etc/passwd", "C:\\Windows\\win.ini"]
+PATHY = [
+    "../../etc/passwd",
+    "/etc/passwd",
+    "..",
+    "../",
+    "../../../../../../etc/shadow",
+    "~/.ssh/id_rsa",
+    "%2e%2e%2fetc%2fpasswd",
+    "file:///etc/passwd",
+    "index/../../x",
+    "\x00/etc/passwd",
+    "C:\\Windows\\win.ini",
+]
 
 
 def test_no_path_from_a_chat_message_reaches_the_file_system(api: FakeTelegram, library: Library) -> None:
@@ -148,10 +175,20 @@ def test_no_path_from_a_chat_message_reaches_the_file_system(api: FakeTelegram, 
         play(api, library, *updates)
     finally:
         watching[0] = False
-    allowed = [str(library.seeds_dir.resolve()), str(library.index_dir.resolve()), sys.prefix, sys.base_prefix,
-               "/proc/", "/dev/", "/sys/"]
-    outside = [p for p in opened if not any(os.path.realpath(p).startswith(a) for a in allowed)
-               and not p.startswith(tuple(sys.path[1:]))]
+    allowed = [
+        str(library.seeds_dir.resolve()),
+        str(library.index_dir.resolve()),
+        sys.prefix,
+        sys.base_prefix,
+        "/proc/",
+        "/dev/",
+        "/sys/",
+    ]
+    outside = [
+        p
+        for p in opened
+        if not any(os.path.realpath(p).startswith(a) for a in allowed) and not p.startswith(tuple(sys.path[1:]))
+    ]
     assert any(p.endswith("manifest.json") for p in opened)
     assert not any("passwd" in p or "shadow" in p or "id_rsa" in p or "win.ini" in p for p in opened), opened
     assert outside == [], outside

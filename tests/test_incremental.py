@@ -119,8 +119,12 @@ def test_added_edited_and_deleted_notes_match_a_full_build(seeds, tmp_path):
     line = next((seeds / "therecord").glob("LINE*.md"))
     edit(line, "Taiwan's LINE accounts of a hundred politicians were hijacked, officials said.")
     (seeds / "therecord" / "SolarWinds.md").write_text(
-        note_text("SolarWinds hackers breached US attorneys' offices", ["Email accounts at 27 offices were read."],
-                  source="The Record", link="https://therecord.media/solarwinds-doj/"),
+        note_text(
+            "SolarWinds hackers breached US attorneys' offices",
+            ["Email accounts at 27 offices were read."],
+            source="The Record",
+            link="https://therecord.media/solarwinds-doj/",
+        ),
         "utf-8",
     )
     library.rebuild()

@@ -62,8 +62,10 @@ def test_no_module_uses_a_private_module_of_python_telegram_bot() -> None:
     private = {}
     for path in sorted(BOT.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             )
             bad = [n for n in names if n.split(".")[0] == "telegram" and any(p.startswith("_") for p in n.split("."))]
             if bad:

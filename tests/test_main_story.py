@@ -8,8 +8,11 @@ from datetime import date
 from small_corpus import engine, note
 
 MAIN = [
-    note(f"Zentrix ransomware attack hits {who}", [f"A ransomware attack on Zentrix servers hit {who}."],
-         day=date(2021, 7, 2 + i))
+    note(
+        f"Zentrix ransomware attack hits {who}",
+        [f"A ransomware attack on Zentrix servers hit {who}."],
+        day=date(2021, 7, 2 + i),
+    )
     for i, who in enumerate(["schools", "shops", "clinics", "councils"])
 ]
 SIDE = note(

@@ -20,7 +20,12 @@ def test_fields_from_primary_keys() -> None:
     )
     note = parse_frontmatter_note(text, "pm.md")
     assert (note.title, note.link, note.date, note.source, note.author, note.subtitle) == (
-        "Cache stampede", "https://blog.test/pm", date(2021, 3, 4), "Blog", "Sam", "The cache went cold."
+        "Cache stampede",
+        "https://blog.test/pm",
+        date(2021, 3, 4),
+        "Blog",
+        "Sam",
+        "The cache went cold.",
     )
     assert note.tags == (Tag("cache"), Tag("database"))
 

@@ -42,7 +42,7 @@ def test_emphasised_caption_lines_below_an_image_are_dropped() -> None:
 
 def test_linked_image_with_multiline_html_title_is_dropped() -> None:
     body = (
-        '[![pic](https://x.test/s.jpg)](https://x.test/o.jpg "<div class=\'credit\'>Acme</div>\n'
+        "[![pic](https://x.test/s.jpg)](https://x.test/o.jpg \"<div class='credit'>Acme</div>\n"
         '<p>A caption.</p>\n")\nThe story goes on.'
     )
     assert paragraphs(body) == ("The story goes on.",)
@@ -100,8 +100,7 @@ def test_list_items_that_are_sentences_are_joined_with_spaces() -> None:
 
 def test_related_coverage_link_list_is_dropped() -> None:
     body = (
-        "Story text.\n\n### Related Coverage\n\n* [A](/article/a/)\n* [B](https://x.test/b)  \n\n"
-        "* [C](/article/c/)\n"
+        "Story text.\n\n### Related Coverage\n\n* [A](/article/a/)\n* [B](https://x.test/b)  \n\n* [C](/article/c/)\n"
     )
     assert paragraphs(body) == ("Story text.",)
 

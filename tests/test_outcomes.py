@@ -10,12 +10,18 @@ from bot.notes.models import Tag
 from bot.search.results import Outcome
 
 APT = Tag("APT28", "threat actor")
-OLD = note("APT28 phishing wave hits ministries", ["APT28 sent phishing emails to ministries."], day=date(2021, 3, 1),
-           tags=(APT,))
-NEW = note("APT28 exploits router flaw", ["APT28 exploited a router flaw in attacks."], day=date(2021, 11, 2),
-           tags=(APT,))
-FORECAST = note("Ransomware forecast",
-                ["Analysts said today that REvil, quiet since 2021, may return in December 2023."])
+OLD = note(
+    "APT28 phishing wave hits ministries",
+    ["APT28 sent phishing emails to ministries."],
+    day=date(2021, 3, 1),
+    tags=(APT,),
+)
+NEW = note(
+    "APT28 exploits router flaw", ["APT28 exploited a router flaw in attacks."], day=date(2021, 11, 2), tags=(APT,)
+)
+FORECAST = note(
+    "Ransomware forecast", ["Analysts said today that REvil, quiet since 2021, may return in December 2023."]
+)
 ENGINE = engine(KASEYA, PIPELINE, OLD, NEW, FORECAST)
 
 
@@ -60,9 +66,11 @@ def test_a_filter_that_cannot_be_read_is_named_not_dropped():
 
 
 def test_a_question_about_a_month_after_the_newest_note_is_never_confident():
-    recap = note("Kaseya VSA attack recap",
-                 ["In November 2021 the REvil gang was behind the ransomware attack on Kaseya VSA, a December "
-                  "report will say."], day=date(2021, 11, 30))
+    recap = note(
+        "Kaseya VSA attack recap",
+        ["In November 2021 the REvil gang was behind the ransomware attack on Kaseya VSA, a December report will say."],
+        day=date(2021, 11, 30),
+    )
     kaseya = engine(KASEYA, recap)
     assert kaseya.ask("who was behind the Kaseya VSA ransomware attack in November 2021?").confident
     answer = kaseya.ask("who was behind the Kaseya VSA ransomware attack in December 2021?")
@@ -75,8 +83,11 @@ def test_a_question_about_the_present_is_never_confident_the_notes_are_an_archiv
 
 
 def test_a_word_naming_the_articles_source_counts_as_held():
-    dfir = note("Sodinokibi ransomware intrusion", ["The intrusion started with IcedID and ended with Sodinokibi."],
-                source="The DFIR Report")
+    dfir = note(
+        "Sodinokibi ransomware intrusion",
+        ["The intrusion started with IcedID and ended with Sodinokibi."],
+        source="The DFIR Report",
+    )
     teams = note("Incident responders share playbooks", ["DFIR teams shared their playbooks at a conference."])
     answer = engine(dfir, teams).ask("what started the sodinokibi intrusion in the dfir report?")
     assert answer.hits[0].note.path == dfir.path and answer.confident
@@ -90,9 +101,15 @@ def test_a_question_with_no_security_angle_is_never_answered_confidently():
 
 
 def test_a_question_about_yesterday_or_the_latest_attack_is_never_confident():
-    claim = note("REvil claims more Kaseya VSA victims", ["REvil said yesterday its latest ransomware attack hit more Kaseya VSA customers."])
+    claim = note(
+        "REvil claims more Kaseya VSA victims",
+        ["REvil said yesterday its latest ransomware attack hit more Kaseya VSA customers."],
+    )
     archive = engine(KASEYA, claim)
-    for question in ("what did REvil do to Kaseya VSA yesterday?", "what is the latest ransomware attack on Kaseya VSA?"):
+    for question in (
+        "what did REvil do to Kaseya VSA yesterday?",
+        "what is the latest ransomware attack on Kaseya VSA?",
+    ):
         answer = archive.ask(question)
         assert answer.hits and not answer.confident, question
 

@@ -8,7 +8,11 @@ from bot.search.query import parse_query
 def test_filters_are_taken_out_of_the_text():
     q = parse_query("source:zdnet tag:ransomware after:2021-10-01 before:2022-01 colonial pipeline")
     assert (q.text, q.source, q.tag, q.after, q.before) == (
-        "colonial pipeline", "zdnet", "ransomware", date(2021, 10, 1), date(2022, 1, 1)
+        "colonial pipeline",
+        "zdnet",
+        "ransomware",
+        date(2021, 10, 1),
+        date(2022, 1, 1),
     )
 
 

@@ -40,7 +40,11 @@ def test_a_question_of_only_stopwords_is_declined():
 
 def test_the_answer_names_its_article():
     hit = engine(LINE).ask("who was affected in the Taiwan LINE hack?").hits[0]
-    assert (hit.note.link, hit.note.source, hit.note.date) == ("https://therecord.media/line-accounts/", "The Record", date(2021, 8, 1))
+    assert (hit.note.link, hit.note.source, hit.note.date) == (
+        "https://therecord.media/line-accounts/",
+        "The Record",
+        date(2021, 8, 1),
+    )
 
 
 def test_a_victim_question_is_answered_by_the_paragraph_naming_the_victims():
@@ -65,7 +69,7 @@ def test_a_misspelt_name_is_corrected_and_said():
 
 
 def test_a_correction_prefers_the_word_that_fits_the_rest_of_the_question():
-    """"twich" is one edit from both "twitch" and "twice"; hacked, either fits, but the leak is Twitch's."""
+    """ "twich" is one edit from both "twitch" and "twice"; hacked, either fits, but the leak is Twitch's."""
     answer = engine(TWITCH, TWITCH_FOLLOWUP, TWICE).ask("twich leak hacked")
     assert "Twitch" in answer.hits[0].note.title
 
@@ -73,8 +77,10 @@ def test_a_correction_prefers_the_word_that_fits_the_rest_of_the_question():
 def test_a_how_many_question_prefers_the_paragraph_with_a_new_number():
     story = note(
         "Police arrest ransomware suspects in Ukraine",
-        ["Police in Ukraine arrested members of a ransomware gang on Monday.",
-         "Officers detained 12 suspects and seized servers used by the gang."],
+        [
+            "Police in Ukraine arrested members of a ransomware gang on Monday.",
+            "Officers detained 12 suspects and seized servers used by the gang.",
+        ],
     )
     hit = engine(story).ask("how many ransomware suspects did police detain?").hits[0]
     assert "12 suspects" in hit.passage
@@ -111,7 +117,9 @@ def test_articles_that_match_about_equally_alternate_in_the_first_hits():
 
 
 def test_a_clearly_better_article_shows_its_next_passage_before_a_weaker_one():
-    weaker = note("Taiwan bans foreign messaging apps on government phones", ["Officials must use a local app instead."])
+    weaker = note(
+        "Taiwan bans foreign messaging apps on government phones", ["Officials must use a local app instead."]
+    )
     hits = engine(LINE, weaker).ask("LINE accounts of Taiwanese politicians hacked").hits
     assert [h.note.link for h in hits[:2]] == [LINE.link, LINE.link]
     assert weaker.link in [h.note.link for h in hits]
@@ -136,9 +144,15 @@ def test_a_name_the_article_lacks_declines_the_question():
 
 
 def test_filters_keep_only_matching_articles():
-    old = note("Ransomware hits city in July", ["Ransomware hit the city council."], day=date(2021, 7, 1), source="ZDNet")
-    new = note("Ransomware hits county in December", ["Ransomware hit the county office."], day=date(2021, 12, 1),
-               tags=(Tag("ransomware"),))
+    old = note(
+        "Ransomware hits city in July", ["Ransomware hit the city council."], day=date(2021, 7, 1), source="ZDNet"
+    )
+    new = note(
+        "Ransomware hits county in December",
+        ["Ransomware hit the county office."],
+        day=date(2021, 12, 1),
+        tags=(Tag("ransomware"),),
+    )
     e = engine(old, new)
     assert {h.note.source for h in e.ask("source:zdnet ransomware hit").hits} == {"ZDNet"}
     assert {h.note.title for h in e.ask("after:2021-10-01 ransomware hit").hits} == {new.title}

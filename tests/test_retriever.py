@@ -15,14 +15,27 @@ from bot.search.tokenize import Tokenizer
 
 
 def _note(title: str, paragraphs: list[str], source: str = "ZDNet", day: date = date(2021, 9, 1)) -> Note:
-    return Note(path=f"x/{title}.md", title=title, source=source, link=f"https://example.com/{title}",
-                date=day, author="", paragraphs=tuple(paragraphs))
+    return Note(
+        path=f"x/{title}.md",
+        title=title,
+        source=source,
+        link=f"https://example.com/{title}",
+        date=day,
+        author="",
+        paragraphs=tuple(paragraphs),
+    )
 
 
 NOTES = (
-    _note("Conti ransomware hits hospital", ["Conti encrypted the hospital's servers.", "Patients were sent elsewhere."]),
+    _note(
+        "Conti ransomware hits hospital", ["Conti encrypted the hospital's servers.", "Patients were sent elsewhere."]
+    ),
     _note("Phishing wave hits banks", ["A phishing wave targeted bank customers."], source="The Record"),
-    _note("Ransomware gang leaks files", ["The gang leaked stolen files.", "Conti was not involved."], day=date(2021, 12, 1)),
+    _note(
+        "Ransomware gang leaks files",
+        ["The gang leaked stolen files.", "Conti was not involved."],
+        day=date(2021, 12, 1),
+    ),
 )
 
 

@@ -83,7 +83,6 @@ def test_another_language_gets_the_notes_are_in_english_unless_its_names_find_an
     assert named.confident and named.hits[0].note.path == KASEYA.path
 
 
-
 @pytest.mark.parametrize("message", ["¿quién hackeó a Kaseya VSA?", "Kaseya VSA 攻撃"])
 def test_a_hint_of_another_language_lets_its_capitalised_names_find_the_answer(message):
     answer = engine(KASEYA).ask(message)

@@ -24,10 +24,12 @@ def test_a_word_that_fits_no_reading_is_left_as_it_is():
 
 
 def test_a_rare_known_word_is_corrected_when_a_common_neighbour_fits_the_question():
-    """"colonal" stems to "colon", which a note may hold once: it still means Colonial here."""
+    """ "colonal" stems to "colon", which a note may hold once: it still means Colonial here."""
     colon = note("Colon cancer screening app leaks data", ["A colon screening app leaked data."])
-    updates = [note(f"Colonial Pipeline update {i}", [f"Colonial Pipeline update {i} on the fuel pipeline."])
-               for i in range(spelling.RARE_RATIO)]
+    updates = [
+        note(f"Colonial Pipeline update {i}", [f"Colonial Pipeline update {i} on the fuel pipeline."])
+        for i in range(spelling.RARE_RATIO)
+    ]
     answer = engine(PIPELINE, colon, *updates).ask("colonal pipeline attack")
     assert answer.hits[0].note.path == PIPELINE.path
 
@@ -49,14 +51,17 @@ def test_at_most_a_few_distinct_unknown_words_are_corrected_per_question(monkeyp
     assert len(lookups) == spelling.MAX_SUSPECTS
 
 
-SHOPS = [note(f"Freshmart stores closed in region {i}", [f"Freshmart stores in region {i} closed after an attack."])
-         for i in range(3)]
-TWICE = [note(f"Patch released twice in month {i}", [f"The vendor released the patch twice in month {i}."])
-         for i in range(2)]
+SHOPS = [
+    note(f"Freshmart stores closed in region {i}", [f"Freshmart stores in region {i} closed after an attack."])
+    for i in range(3)
+]
+TWICE = [
+    note(f"Patch released twice in month {i}", [f"The vendor released the patch twice in month {i}."]) for i in range(2)
+]
 
 
 def test_a_five_letter_misspelling_with_a_shorter_stem_is_corrected_when_it_fits():
-    """"stors" stems to "stor": the length that counts is the word as written."""
+    """ "stors" stems to "stor": the length that counts is the word as written."""
     answer = engine(*SHOPS, KASEYA).ask("how many freshmart stors closed")
     assert answer.did_you_mean == "how many freshmart stores closed"
 

@@ -110,9 +110,7 @@ def test_missing_token_exits_2_with_one_line(capsys: pytest.CaptureFixture[str])
     assert err.count("\n") == 1 and "TELEGRAM_BOT_TOKEN" in err and "@BotFather" in err
 
 
-def test_rejected_token_exits_1_with_one_line_and_no_secret(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_rejected_token_exits_1_with_one_line_and_no_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_seeds(tmp_path / "seeds")
     with FakeTelegram(token=TOKEN) as api:
         settings = Settings(

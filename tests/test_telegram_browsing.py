@@ -26,8 +26,14 @@ BULK = 23  # articles tagged "Bulk": three pages of ten
 
 
 def _note(
-    folder: Path, name: str, title: str, paragraphs: list[str], tags: tuple[str, ...], day: int = 1,
-    source: str = "Example News", link: str = "",
+    folder: Path,
+    name: str,
+    title: str,
+    paragraphs: list[str],
+    tags: tuple[str, ...],
+    day: int = 1,
+    source: str = "Example News",
+    link: str = "",
 ) -> None:
     path = folder / "extra" / f"{name}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,18 +61,44 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
         "The chain says care was never at risk.",
     ]
     _note(seeds, "citrix", "Hospital chain locked out of its records", citrix, ("Citrix",), day=6)
-    tv = ["The Sinclair Broadcast Group said a ransomware attack took dozens of its TV stations off the air.",
-          "Local news shows were replaced by reruns while engineers restored the playout servers."]
-    _note(seeds, "sinclair", "Sinclair confirms ransomware attack on its TV stations", tv, (), day=10,
-          source="Wire One")
-    _note(seeds, "sinclair-copy", "Sinclair confirms ransomware attacks on its TV stations", tv, (), day=10,
-          source="Wire Two", link="https://copy.example.net/sinclair-ransomware/")
-    _note(seeds, "sinclair-other", "Sinclair TV stations disrupted by a ransomware attack",
-          ["Viewers of Sinclair stations saw blank screens on Sunday after what the company called a ransomware "
-           "incident; it restored its broadcast systems by Tuesday."], (), day=11, source="Wire Three")
+    tv = [
+        "The Sinclair Broadcast Group said a ransomware attack took dozens of its TV stations off the air.",
+        "Local news shows were replaced by reruns while engineers restored the playout servers.",
+    ]
+    _note(
+        seeds, "sinclair", "Sinclair confirms ransomware attack on its TV stations", tv, (), day=10, source="Wire One"
+    )
+    _note(
+        seeds,
+        "sinclair-copy",
+        "Sinclair confirms ransomware attacks on its TV stations",
+        tv,
+        (),
+        day=10,
+        source="Wire Two",
+        link="https://copy.example.net/sinclair-ransomware/",
+    )
+    _note(
+        seeds,
+        "sinclair-other",
+        "Sinclair TV stations disrupted by a ransomware attack",
+        [
+            "Viewers of Sinclair stations saw blank screens on Sunday after what the company called a ransomware "
+            "incident; it restored its broadcast systems by Tuesday."
+        ],
+        (),
+        day=11,
+        source="Wire Three",
+    )
     for number in range(BULK):
-        _note(seeds, f"bulk-{number}", f"Bulk story number {number}", [f"Story {number} of the bulk."], ("Bulk",),
-              day=7 + number % 20)
+        _note(
+            seeds,
+            f"bulk-{number}",
+            f"Bulk story number {number}",
+            [f"Story {number} of the bulk."],
+            ("Bulk",),
+            day=7 + number % 20,
+        )
     library = Library(seeds, root / "index")
     library.open()
     return library
@@ -142,8 +174,9 @@ def test_tags_merges_case_and_kind_into_one_entry_with_the_most_used_spelling(ch
 
 
 def test_tag_finds_a_tag_in_any_case_with_or_without_its_kind(chat: Chat) -> None:
-    replies = texts(chat.play(*(chat.api.message(USER, f"/tag {name}") for name in
-                                ("revil", "REVIL (malware)", "REvil"))))
+    replies = texts(
+        chat.play(*(chat.api.message(USER, f"/tag {name}") for name in ("revil", "REVIL (malware)", "REvil")))
+    )
     assert len(replies) == 3 and all("Tagged REvil</b> — 3 articles" in r for r in replies)
 
 
@@ -184,13 +217,15 @@ def test_tags_in_tags_are_deep_links_that_open_the_tags_articles(chat: Chat) -> 
 
 
 def test_start_deep_links_open_a_tag_a_source_or_a_question(chat: Chat) -> None:
-    tag, source, question, hello, junk = texts(chat.play(
-        chat.api.message(USER, "/start tag_ransomware"),
-        chat.api.message(USER, "/start source_zdnet"),
-        chat.api.message(USER, "/start q_LINE_politicians"),
-        chat.api.message(USER, "/start"),
-        chat.api.message(USER, "/start <script>"),
-    ))
+    tag, source, question, hello, junk = texts(
+        chat.play(
+            chat.api.message(USER, "/start tag_ransomware"),
+            chat.api.message(USER, "/start source_zdnet"),
+            chat.api.message(USER, "/start q_LINE_politicians"),
+            chat.api.message(USER, "/start"),
+            chat.api.message(USER, "/start <script>"),
+        )
+    )
     assert "Tagged ransomware</b> — 2 articles" in tag
     assert "From ZDNet</b> — 2 articles" in source
     assert "LINE accounts" in question and "Taiwanese politicians" in question

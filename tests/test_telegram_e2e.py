@@ -137,5 +137,3 @@ def test_a_conversation_with_the_real_process(running_bot: tuple[FakeTelegram, s
     assert process.returncode == 0, stderr[-2000:]
     assert TOKEN not in stdout + stderr and "Traceback" not in stderr
     assert time.monotonic() - started < 60
-
-

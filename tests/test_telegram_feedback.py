@@ -57,8 +57,9 @@ def play_with_presses(chat: Chat, question: str, *faces: str, user: int = USER) 
     async def main() -> None:
         application = build_application(chat.settings, chat.library)
         async with application:
-            await application.process_update(Update.de_json({"update_id": 1, **api.message(user, question)},
-                                                            application.bot))
+            await application.process_update(
+                Update.de_json({"update_id": 1, **api.message(user, question)}, application.bot)
+            )
             sent = [c for c in api.calls[mark:] if c.method == "sendMessage"][-1].result
             for number, face in enumerate(faces, start=2):
                 press = api.callback(user, sent, vote_data(sent, face), live=True)
@@ -84,8 +85,11 @@ def test_a_vote_is_kept_on_disk_with_question_link_passage_and_no_user_id(chat: 
     [toast] = [c["text"] for c in calls if c.method == "answerCallbackQuery"]
     assert toast == votes.THANKS[-1]
     assert [b["text"] for b in rows(message)[-1]] == ["👍", "👎 ✓"]
-    [row] = sqlite3.connect(library.index_dir / FILE_NAME).execute(
-        "SELECT question, link, passage, vote, voted_at, user_id, chat_id FROM votes").fetchall()
+    [row] = (
+        sqlite3.connect(library.index_dir / FILE_NAME)
+        .execute("SELECT question, link, passage, vote, voted_at, user_id, chat_id FROM votes")
+        .fetchall()
+    )
     question, link, passage, vote, voted_at, user_id, chat_id = row
     assert (question, vote, user_id, chat_id) == ("ransomware hospital", -1, None, None)
     assert link == "https://www.zdnet.com/article/hospital-ransomware/?a=1&b=2"
@@ -110,8 +114,11 @@ def test_a_page_voted_on_keeps_its_mark_when_paged_back_to(chat: Chat) -> None:
             asked = api.message(USER, "LINE politicians")
             await application.process_update(Update.de_json({"update_id": 1, **asked}, application.bot))
             sent = [c for c in api.calls[mark:] if c.method == "sendMessage"][-1].result
-            presses = [vote_data(sent, "👍"), f"p:{vote_data(sent, '👍').split(':')[1]}:1",
-                       f"p:{vote_data(sent, '👍').split(':')[1]}:0"]
+            presses = [
+                vote_data(sent, "👍"),
+                f"p:{vote_data(sent, '👍').split(':')[1]}:1",
+                f"p:{vote_data(sent, '👍').split(':')[1]}:0",
+            ]
             for number, data in enumerate(presses, start=2):
                 press = api.callback(USER, sent, data, live=True)
                 await application.process_update(Update.de_json({"update_id": number, **press}, application.bot))
@@ -137,8 +144,13 @@ def test_votes_survive_a_restart_and_stats_shows_the_counts(chat: Chat) -> None:
 
 
 def test_a_vote_on_a_forgotten_answer_gets_the_expired_notice(chat: Chat) -> None:
-    old = {"message_id": 5, "date": 0, "chat": {"id": USER, "type": "private"}, "from": {"id": 1, "is_bot": True,
-           "first_name": "b"}, "text": "old"}
+    old = {
+        "message_id": 5,
+        "date": 0,
+        "chat": {"id": USER, "type": "private"},
+        "from": {"id": 1, "is_bot": True, "first_name": "b"},
+        "text": "old",
+    }
     calls = chat.play(chat.api.callback(USER, old, "v:gone123:0:u"))
     assert [c["text"] for c in calls if c.method == "answerCallbackQuery"] == [votes.EXPIRED]
 
@@ -164,10 +176,12 @@ def test_an_admin_sends_a_note_and_it_is_added_and_answers(chat: Chat, library: 
 
 
 def test_several_files_each_get_their_line(chat: Chat, library: Library) -> None:
-    replies = texts(chat.play(
-        chat.api.document(ADMIN, "a.md", WIPER.encode()),
-        chat.api.document(ADMIN, "b.md", b"# only a heading\n\nplain text, no note format\n"),
-    ))
+    replies = texts(
+        chat.play(
+            chat.api.document(ADMIN, "a.md", WIPER.encode()),
+            chat.api.document(ADMIN, "b.md", b"# only a heading\n\nplain text, no note format\n"),
+        )
+    )
     assert "a.md: added" in replies[0]
     assert replies[1].startswith("b.md: not added: neither an ## Information: note")
     assert not (library.seeds_dir / "added" / "b.md").exists()
@@ -207,8 +221,13 @@ def test_callback_data_with_line_breaks_cannot_forge_log_lines(
         raise RuntimeError("boom")
 
     monkeypatch.setattr("bot.chat.telegram.handlers.stale_pressed", broken)
-    old = {"message_id": 5, "date": 0, "chat": {"id": USER, "type": "private"}, "from": {"id": 1, "is_bot": True,
-           "first_name": "b"}, "text": "old"}
+    old = {
+        "message_id": 5,
+        "date": 0,
+        "chat": {"id": USER, "type": "private"},
+        "from": {"id": 1, "is_bot": True, "first_name": "b"},
+        "text": "old",
+    }
     with caplog.at_level(logging.ERROR):
         chat.play(chat.api.callback(USER, old, "x\nERROR forged line\r"))
     [record] = [r for r in caplog.records if r.getMessage().startswith("Handling failed")]

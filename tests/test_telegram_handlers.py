@@ -282,9 +282,10 @@ def test_allowlist_refuses_strangers_once_and_lets_members_in(api: FakeTelegram,
     [press] = chat.play(api.callback(STRANGER, old, "t:0"))
     assert press["text"] == handlers.REFUSED
     assert "German hospital" in texts(chat.play(api.message(USER, "ransomware hospital")))[0]
-    assert "Rebuilt" in texts(
-        chat.play(api.message(ADMIN, "/reindex"), until=lambda c: "Rebuilt" in c.params.get("text", ""))
-    )[-1]
+    assert (
+        "Rebuilt"
+        in texts(chat.play(api.message(ADMIN, "/reindex"), until=lambda c: "Rebuilt" in c.params.get("text", "")))[-1]
+    )
 
 
 def test_an_edited_command_is_ignored_even_an_admins_reindex(chat: Chat) -> None:
@@ -349,8 +350,12 @@ def test_help_lists_the_commands_of_the_table_each_user_may_run(chat: Chat) -> N
 
 
 def test_every_command_in_the_table_gets_an_answer_and_none_is_unknown(chat: Chat) -> None:
-    replies = texts(chat.play(*(chat.api.message(ADMIN, f"/{c.name}") for c in COMMANDS),
-                              until=lambda c: "Rebuilt" in c.params.get("text", "")))
+    replies = texts(
+        chat.play(
+            *(chat.api.message(ADMIN, f"/{c.name}") for c in COMMANDS),
+            until=lambda c: "Rebuilt" in c.params.get("text", ""),
+        )
+    )
     assert len(replies) >= len(COMMANDS)
     assert not [r for r in replies if "don't know that command" in r or r == handlers.SOMETHING_WRONG]
 
@@ -360,16 +365,19 @@ def test_every_admin_command_of_the_table_is_refused_to_users_and_to_forwarded_m
     asked = [chat.api.message(USER, f"/{c.name}") for c in admin_commands]
     forwarded = [chat.api.forwarded(chat.api.message(ADMIN, f"/{c.name}"), USER) for c in admin_commands]
     replies = texts(chat.play(*asked, *forwarded))  # /reindex does not block: its reply may come later
-    assert sorted(replies) == sorted([handlers.ADMIN_ONLY.format(command=f"/{c.name}") for c in admin_commands] + [
-        handlers.FORWARDED.format(command=f"/{c.name}") for c in admin_commands
-    ])
+    assert sorted(replies) == sorted(
+        [handlers.ADMIN_ONLY.format(command=f"/{c.name}") for c in admin_commands]
+        + [handlers.FORWARDED.format(command=f"/{c.name}") for c in admin_commands]
+    )
 
 
 def test_a_photo_or_a_file_with_a_question_as_caption_is_answered(chat: Chat) -> None:
-    photo, document = texts(chat.play(
-        chat.api.media(USER, "photo", caption="ransomware hospital"),
-        chat.api.media(USER, "document", caption="LINE politicians"),
-    ))
+    photo, document = texts(
+        chat.play(
+            chat.api.media(USER, "photo", caption="ransomware hospital"),
+            chat.api.media(USER, "document", caption="LINE politicians"),
+        )
+    )
     assert "German hospital" in photo and "LINE accounts" in document
 
 
@@ -398,8 +406,9 @@ def test_an_edited_question_whose_reply_is_forgotten_gets_a_new_reply(chat: Chat
 
 
 def test_thirty_reindex_at_once_say_rebuilding_once(chat: Chat) -> None:
-    calls = chat.play(*(chat.api.message(ADMIN, "/reindex") for _ in range(30)),
-                      until=lambda c: "Rebuilt" in c.params.get("text", ""))
+    calls = chat.play(
+        *(chat.api.message(ADMIN, "/reindex") for _ in range(30)), until=lambda c: "Rebuilt" in c.params.get("text", "")
+    )
     replies = texts(calls)
     assert sum(r.startswith("Rebuilding") for r in replies) == 1
     assert sum(r.startswith("Rebuilt") for r in replies) == 1

@@ -108,7 +108,9 @@ def test_highlight_spans_are_bold_and_merged() -> None:
 def test_the_best_sentence_is_underlined_with_its_words_still_bold() -> None:
     passage = "LINE is popular in Taiwan. Over 100 politicians had their LINE accounts hacked."
     text = render.render_hit(hit(passage, ((0, 4), (58, 62)), sentence=(27, len(passage))))
-    assert "<b>LINE</b> is popular in Taiwan. <u>Over 100 politicians had their <b>LINE</b> accounts hacked.</u>" in text
+    assert (
+        "<b>LINE</b> is popular in Taiwan. <u>Over 100 politicians had their <b>LINE</b> accounts hacked.</u>" in text
+    )
 
 
 def test_a_word_crossing_the_sentence_edge_is_bold_on_both_sides() -> None:

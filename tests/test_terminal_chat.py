@@ -204,8 +204,12 @@ def test_source_does_not_match_the_middle_of_a_word(library):
 
 @pytest.mark.parametrize(
     ("line", "expected"),
-    [("/tag", "Which tag?"), ("/source", "Which source?"), ("/tag gardening", "No articles are tagged"),
-     ("/source nowhere", "No source matches")],
+    [
+        ("/tag", "Which tag?"),
+        ("/source", "Which source?"),
+        ("/tag gardening", "No articles are tagged"),
+        ("/source nowhere", "No source matches"),
+    ],
 )
 def test_tag_and_source_without_a_match_say_what_to_do(library, line, expected):
     _, replies = talk(library, line)
@@ -217,8 +221,12 @@ def test_control_characters_in_a_note_title_are_not_printed(tmp_path):
 
     seeds = write_seeds(tmp_path / "seeds")
     (seeds / "zdnet" / "Evil.md").write_text(
-        note_text("\x1b[2JWiper strikes \x1b]0;owned\x07banks", ["A wiper strikes banks in Ukraine."],
-                  source="ZDNet", link="https://example.org/wiper"),
+        note_text(
+            "\x1b[2JWiper strikes \x1b]0;owned\x07banks",
+            ["A wiper strikes banks in Ukraine."],
+            source="ZDNet",
+            link="https://example.org/wiper",
+        ),
         "utf-8",
     )
     library = Library(seeds, tmp_path / "index")
@@ -239,13 +247,27 @@ def test_on_a_terminal_up_recalls_earlier_questions_even_from_the_last_session(t
     import time
 
     seeds = write_seeds(tmp_path / "seeds")
-    env = {**os.environ, "HOME": str(tmp_path), "SEEDS_DIR": str(seeds), "INDEX_DIR": str(tmp_path / "index"),
-           "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "TERM": "xterm", "COLUMNS": "80"}
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "SEEDS_DIR": str(seeds),
+        "INDEX_DIR": str(tmp_path / "index"),
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        "TERM": "xterm",
+        "COLUMNS": "80",
+    }
 
     def session(*keys: bytes) -> str:
         leader, follower = pty.openpty()
-        process = subprocess.Popen([sys.executable, "-m", "bot", "chat"], stdin=follower, stdout=follower,
-                                   stderr=follower, env=env, cwd=tmp_path, close_fds=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "chat"],
+            stdin=follower,
+            stdout=follower,
+            stderr=follower,
+            env=env,
+            cwd=tmp_path,
+            close_fds=True,
+        )
         os.close(follower)
         seen, pos = b"", 0
 

@@ -31,7 +31,13 @@ def test_bold_inside_an_underline_does_not_end_the_underline():
 
 def test_a_terminal_hit_shows_its_supporting_sentences_under_the_passage():
     note = Note(path="a/b.md", title="Gang hit", source="The Record", link="https://x.test/a", date=None, author="")
-    hit = Hit(rank=1, score=1.0, note=note, passage="The gang hit a firm.", position=0,
-              supporting=(Supporting("Police detained 12 members.", ((16, 18),)),))
+    hit = Hit(
+        rank=1,
+        score=1.0,
+        note=note,
+        passage="The gang hit a firm.",
+        position=0,
+        supporting=(Supporting("Police detained 12 members.", ((16, 18),)),),
+    )
     lines = render_hit(hit, 1).splitlines()
     assert lines.index("  ▸ Police detained [12] members.") > lines.index("The gang hit a firm.")

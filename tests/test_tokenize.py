@@ -38,7 +38,9 @@ def test_full_width_letters_read_as_ascii():
 def test_spans_point_at_the_original_words():
     text = "Microsoft’s Log4j fix"
     assert [(text[s:e], t) for s, e, t in tokenize.spans(text)] == [
-        ("Microsoft’s", "microsoft"), ("Log4j", "log4j"), ("fix", "fix")
+        ("Microsoft’s", "microsoft"),
+        ("Log4j", "log4j"),
+        ("fix", "fix"),
     ]
 
 

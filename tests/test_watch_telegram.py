@@ -233,7 +233,9 @@ def test_many_notes_at_once_are_a_few_messages_and_one_line_for_the_rest(api, ro
 
 def test_a_watch_on_a_word_most_notes_hold_is_refused(api, tmp_path) -> None:
     for i in range(12):
-        add_note(tmp_path, f"attack-{i}", f"Cyber attack number {i}", [f"An attack hit victim {i}."], f"https://e.com/{i}")
+        add_note(
+            tmp_path, f"attack-{i}", f"Cyber attack number {i}", [f"An attack hit victim {i}."], f"https://e.com/{i}"
+        )
 
     async def run() -> None:
         async with running(api, tmp_path) as bot:

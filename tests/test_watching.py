@@ -13,10 +13,38 @@ from bot.search.index import build_index
 from bot.search.watching import Breadth, is_watchable, matches, note_key, too_broad
 from seed_notes import LINE_LINK, PHISHING_LINK, PIPELINE_LINK, note_text, write_seeds
 
-TOPICS = ["bank", "hospital", "school", "airport", "port", "city council", "retailer", "university", "utility",
-          "carmaker", "insurer", "newspaper", "brewery", "railway", "telecom", "charity", "court", "museum",
-          "pharmacy", "hotel", "stadium", "library", "zoo", "bakery", "shipyard", "laboratory", "farm",
-          "theatre", "ferry", "mine"]
+TOPICS = [
+    "bank",
+    "hospital",
+    "school",
+    "airport",
+    "port",
+    "city council",
+    "retailer",
+    "university",
+    "utility",
+    "carmaker",
+    "insurer",
+    "newspaper",
+    "brewery",
+    "railway",
+    "telecom",
+    "charity",
+    "court",
+    "museum",
+    "pharmacy",
+    "hotel",
+    "stadium",
+    "library",
+    "zoo",
+    "bakery",
+    "shipyard",
+    "laboratory",
+    "farm",
+    "theatre",
+    "ferry",
+    "mine",
+]
 
 
 def _engine(folder: Path) -> Engine:

@@ -36,13 +36,17 @@ def post(url: str, update: dict, secret: str | None) -> int:
 def test_webhook_mode_serves_updates_with_the_secret_only_and_answers_healthz(tmp_path: Path) -> None:
     write_seeds(tmp_path / "seeds")
     port = free_port()
-    with FakeTelegram() as api, BotProcess(
-        api, tmp_path,
-        WEBHOOK_URL="https://bot.example.org/telegram/hook-1",
-        WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port),
-        WEBHOOK_SECRET=SECRET,
-    ) as bot:
+    with (
+        FakeTelegram() as api,
+        BotProcess(
+            api,
+            tmp_path,
+            WEBHOOK_URL="https://bot.example.org/telegram/hook-1",
+            WEBHOOK_LISTEN="127.0.0.1",
+            WEBHOOK_PORT=str(port),
+            WEBHOOK_SECRET=SECRET,
+        ) as bot,
+    ):
         registered = api.wait_for(lambda c: c.method == "setWebhook", timeout=30)
         assert registered["url"] == "https://bot.example.org/telegram/hook-1"
         assert registered["secret_token"] == SECRET

@@ -34,9 +34,13 @@ def running(api: FakeTelegram, tmp_path: Path, **kwargs: object) -> Iterator[tup
     write_seeds(tmp_path / "seeds")
     port = free_port()
     with BotProcess(
-        api, tmp_path,
-        WEBHOOK_URL=f"https://bot.example.org{PATH}", WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port),
-        WEBHOOK_SECRET=SECRET, **kwargs,  # type: ignore[arg-type]
+        api,
+        tmp_path,
+        WEBHOOK_URL=f"https://bot.example.org{PATH}",
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_SECRET=SECRET,
+        **kwargs,  # type: ignore[arg-type]
     ) as bot:
         bot.wait_log("Webhook server listening", timeout=60)
         yield bot, port
@@ -50,7 +54,9 @@ def healthz(port: int, timeout: float = 5.0) -> int:
 def post_update(api: FakeTelegram, port: int, text: str, update_id: int) -> int:
     body = json.dumps({"update_id": update_id, **api.message(USER, text)}).encode()
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{PATH}", data=body, method="POST",
+        f"http://127.0.0.1:{port}{PATH}",
+        data=body,
+        method="POST",
         headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -161,8 +167,12 @@ def test_running_out_of_file_descriptors_lowers_the_bound_and_logs_it_once(tmp_p
     port = free_port()
     log = tmp_path / "server.log"
     with log.open("wb") as out:
-        server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], stdout=out, stderr=subprocess.STDOUT,
-                                  cwd=Path(__file__).resolve().parent.parent)
+        server = subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
     flood: list[socket.socket] = []
     try:
         deadline = time.monotonic() + 30

@@ -13,7 +13,5 @@ def ask_in_chat(
     """The answer a person is shown, whatever they ask through: within ``conversation`` when
     given (follow-ups lean on its story), with each copy of an article (same link, or nearly
     the same title and opening) folded into the hit it copies, so that pages are different articles."""
-    answer = (
-        engine.ask(question, top) if conversation is None else conversation.ask(engine, question, top, replying_to)
-    )
+    answer = engine.ask(question, top) if conversation is None else conversation.ask(engine, question, top, replying_to)
     return engine.fold_copies(answer) if answer.hits else answer

@@ -84,7 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     build = index.add_parser("build", parents=[common], help="build the index from the seeds")
     build.add_argument("--if-stale", action="store_true", help="only when missing or out of date")
     build.add_argument(
-        "--wait", type=float, default=BUILD_WAIT_S, metavar="SECONDS",
+        "--wait",
+        type=float,
+        default=BUILD_WAIT_S,
+        metavar="SECONDS",
         help=f"wait this long for a build another process is running (default {BUILD_WAIT_S:.0f})",
     )
     build.set_defaults(handler=_index_build)
@@ -360,8 +363,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         )
         if not sys.stdin.isatty():  # a service without its token must fail, not chat with nobody
             print(
-                f"{missing} No terminal to chat on either: `incident-bot ask -` answers questions "
-                "from standard input.",
+                f"{missing} No terminal to chat on either: `incident-bot ask -` answers questions from standard input.",
                 file=sys.stderr,
             )
             return 2
@@ -478,4 +480,3 @@ def _progress_bar() -> Callable[[int, int], None]:
             print(file=sys.stderr)
 
     return show
-

@@ -150,7 +150,7 @@ SMALLTALK_REPLIES = {
     "bye": "Bye! Ask again any time.",
     "about": "I'm incident-bot: I answer questions about security incidents from the team's notes, "
     "with the paragraph that answers, its source and a link.",
-    "help": "Ask about a security incident in plain words; follow-ups like \"who was behind it?\" "
+    "help": 'Ask about a security incident in plain words; follow-ups like "who was behind it?" '
     "stay on the same story. Filters narrow a question: source:NAME tag:NAME after:YYYY-MM-DD before:YYYY-MM-DD.",
 }
 
@@ -213,8 +213,13 @@ def render_sources(stats: list[SourceStats]) -> str:
     return clean("\n".join(f"{s.notes:>5}  {s.name:<{width}}  {day(s.first)} – {day(s.last)}" for s in stats))
 
 
-def render_answer(answer: Answer, examples: Sequence[str], mark: Mark = brackets, underline: Mark | None = None,
-                  hits: int | None = None) -> str:
+def render_answer(
+    answer: Answer,
+    examples: Sequence[str],
+    mark: Mark = brackets,
+    underline: Mark | None = None,
+    hits: int | None = None,
+) -> str:
     """A whole reply for a terminal: the lines about how it was read (unreadable filters, the
     spelling searched for, the story it is about, the unsure line), then its first ``hits``
     hits (all by default), or the reply that is not a search result."""

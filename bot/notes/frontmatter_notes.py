@@ -42,9 +42,7 @@ def parse_frontmatter_note(text: str, path: str) -> Note:
     found = paragraphs(body)
     if not found:
         raise NoteRejected("no article text")
-    title = (
-        _text(meta, _TITLE_KEYS) or first_heading(body) or _subject(meta) or title_from_path(path)
-    )
+    title = _text(meta, _TITLE_KEYS) or first_heading(body) or _subject(meta) or title_from_path(path)
     title = clean_inline(strip_title_suffix(title))
     source = _text(meta, _SOURCE_KEYS)
     subtitle = clean_inline(_text(meta, _SUBTITLE_KEYS))

@@ -148,7 +148,7 @@ def _save(seeds_dir: Path, given: str, data: bytes, note: Note) -> Added | Refus
 
 
 def _same_article(target: Path, data: bytes, note: Note) -> str:
-    """"identical" (same bytes), "same" (the same article: same link, or same title without
+    """ "identical" (same bytes), "same" (the same article: same link, or same title without
     one) or "different" for the regular file at ``target``; a link or anything odd is different."""
     if target.is_symlink() or not target.is_file():
         return "different"

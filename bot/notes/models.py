@@ -84,7 +84,16 @@ def notes_from_columns(columns: Mapping[str, Any]) -> tuple[Note, ...]:
     values.append(columns["paragraphs"] if "paragraphs" in columns else [()] * len(values[0]))
     from_ordinal = date.fromordinal
     return tuple(
-        Note(path, title, source, link, from_ordinal(day) if day else None, author, subtitle,
-             tuple(map(table.__getitem__, tag_ids)), tuple(texts))
+        Note(
+            path,
+            title,
+            source,
+            link,
+            from_ordinal(day) if day else None,
+            author,
+            subtitle,
+            tuple(map(table.__getitem__, tag_ids)),
+            tuple(texts),
+        )
         for path, title, source, link, day, author, subtitle, tag_ids, texts in zip(*values, strict=True)
     )

@@ -109,9 +109,7 @@ VICTIM_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _ASKS_CVE = re.compile(r"\b(?:what|which)\b[^?]{0,40}\bcves?\b|\bcve (?:id|number)\b")
-_ASKS_VERSION = re.compile(
-    r"\b(?:which|what) (?:[\w.-]+ ){0,2}(?:versions?|releases?|updates?|builds?|firmware)\b"
-)
+_ASKS_VERSION = re.compile(r"\b(?:which|what) (?:[\w.-]+ ){0,2}(?:versions?|releases?|updates?|builds?|firmware)\b")
 _ASKS_PERCENT = re.compile(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow much of\b")
 _ASKS_MONEY = re.compile(
     r"\bhow much\b[^?]{0,60}\b(?:money|pay|paid|ransom|fine|fined|cost|costs|worth|steal|stole|stolen|earn"

@@ -45,14 +45,13 @@ class BM25Matrix:
         n_docs = len(lengths)
         if len(flat) and n_terms:
             from scipy import sparse  # here, not at the top: only a build needs it, and it costs a query's start-up
+
             # One (term, doc) pair per distinct occurrence, with its count as tf, term-major and
             # documents ascending: scipy's COO -> CSR is a counting sort (linear, in C), and the
             # documents come in order, so summing duplicates needs no sort either. At 1M passages
             # this is ~4x quicker than sorting (term, doc) keys, with the same arrays.
             doc_of = np.repeat(np.arange(n_docs, dtype=np.int32), lengths)
-            pairs = sparse.csr_matrix(
-                (np.ones(len(flat), dtype=np.int32), (flat, doc_of)), shape=(n_terms, n_docs)
-            )
+            pairs = sparse.csr_matrix((np.ones(len(flat), dtype=np.int32), (flat, doc_of)), shape=(n_terms, n_docs))
             del doc_of
             pairs.sum_duplicates()
             indptr = pairs.indptr.astype(np.int64)

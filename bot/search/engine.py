@@ -29,6 +29,7 @@ from bot.search.topics import Topics
 if TYPE_CHECKING:
     from bot.search.backend import NotesCatalog
 
+
 class Engine:
     """Immutable once built, so many threads may ask at once while a rebuild makes the next one."""
 
@@ -66,7 +67,11 @@ class Engine:
             if query.filtered:
                 notes = self.matching_notes(query, None)
                 return Answer(
-                    question, (), outcome=Outcome.LISTING, notes=tuple(notes[:top]), listed=len(notes),
+                    question,
+                    (),
+                    outcome=Outcome.LISTING,
+                    notes=tuple(notes[:top]),
+                    listed=len(notes),
                     problems=query.problems,
                 )
             return Answer(question, (), outcome=Outcome.NOTHING, problems=query.problems)

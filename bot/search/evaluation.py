@@ -187,9 +187,7 @@ def summarize(verdicts: Iterable[Verdict]) -> Report:
         answered_share=_share(scored, lambda v: v.answered),
         declined_share=_share(declinable, lambda v: not v.answered),
         first_reply_answers=_share(scored, lambda v: v.first_reply_answers),
-        mean_chars_shown=_mean(
-            [v for v in scored if v.shown_chars is not None], lambda v: float(v.shown_chars or 0)
-        ),
+        mean_chars_shown=_mean([v for v in scored if v.shown_chars is not None], lambda v: float(v.shown_chars or 0)),
         answerable=len(scored),
         out_of_scope=len(declinable),
     )

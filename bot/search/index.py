@@ -149,9 +149,7 @@ def build_index(
         flat,
         [(at[title][passage_note], title_len[passage_note]), (at[paragraph], at[paragraph + 1] - at[paragraph])],
     )
-    paragraph_counts = np.bincount(
-        gather(flat, at[paragraph], at[paragraph + 1] - at[paragraph]), minlength=len(vocab)
-    )
+    paragraph_counts = np.bincount(gather(flat, at[paragraph], at[paragraph + 1] - at[paragraph]), minlength=len(vocab))
     # Article: the title TITLE_WEIGHT times, subtitle, body (its paragraphs are one contiguous run of texts).
     body_end = body + n_paragraphs
     note_tokens = _concat(

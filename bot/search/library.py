@@ -109,8 +109,13 @@ class Library:
                 engine = self._serve(target, self.index_dir / target, verify=True)
             except Exception as exc:
                 self._failed = target
-                log.error("new index %s in %s cannot be loaded (%s): still serving %s",
-                          target, self.index_dir, exc, self._serving)
+                log.error(
+                    "new index %s in %s cannot be loaded (%s): still serving %s",
+                    target,
+                    self.index_dir,
+                    exc,
+                    self._serving,
+                )
                 return False
             log.info("index in %s changed: now serving %s (%d notes)", self.index_dir, target, engine.info.notes)
             return True
@@ -211,8 +216,11 @@ class Library:
         if not self.seeds_dir.is_dir():
             return False
         scanned = manifest.get("seeds_scanned_ns")
-        if quick and isinstance(scanned, int) and scanned and not folders_changed_since(
-            self.seeds_dir, scanned - QUICK_MARGIN_NS
+        if (
+            quick
+            and isinstance(scanned, int)
+            and scanned
+            and not folders_changed_since(self.seeds_dir, scanned - QUICK_MARGIN_NS)
         ):
             return False
         return bool(manifest["fingerprint"] != seeds_fingerprint(self.seeds_dir))
@@ -261,7 +269,9 @@ class Library:
                 raise
             log.warning(
                 "no space left in %s: removed %d builds but the one in service (%.1f MB) and trying again",
-                self.index_dir, removed, freed / 1e6,
+                self.index_dir,
+                removed,
+                freed / 1e6,
             )
             return write_index(index, self.index_dir, changes, scanned_ns=scanned_ns)
 
@@ -274,7 +284,9 @@ class Library:
         if removed or cache_removed:
             log.info(
                 "cleared %s: %d old builds and leftovers of killed builds (%.1f MB)",
-                self.index_dir, removed + cache_removed, (freed + cache_freed) / 1e6,
+                self.index_dir,
+                removed + cache_removed,
+                (freed + cache_freed) / 1e6,
             )
         scanned_ns = time.time_ns()
         corpus, tokens, hashes, capitals, cache, stats = BuildCache.open(self.index_dir).load_corpus(self.seeds_dir)

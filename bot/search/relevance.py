@@ -53,7 +53,6 @@ def relevance(
     return best
 
 
-
 def is_sure(held: float, question: str, last_date: date | None) -> bool:
     """Whether the best match can be given as the answer: the article holds SURE_RELEVANCE of the
     question, and the question asks about no time the notes cannot know: a year or a month after

@@ -132,10 +132,7 @@ class LocalRetriever:
         scores = np.where(holds, self.index.note_bm25.scores(ids), -np.inf)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [
-            NoteHit(int(n), float(scores[n]), frozenset(t for t in distinct if held[t][n]))
-            for n in top.tolist()
-        ]
+        return [NoteHit(int(n), float(scores[n]), frozenset(t for t in distinct if held[t][n])) for n in top.tolist()]
 
     def passages_of(self, note: int, terms: Sequence[str]) -> list[PassageHit]:
         lo, hi = int(self._first[note]), int(self._first[note + 1])

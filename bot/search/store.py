@@ -29,9 +29,16 @@ CURRENT = "current"
 BUILDS = "builds"
 MANIFEST = "manifest.json"
 _ARRAYS = (
-    "passage_offsets", "passage_note", "passage_position",
-    "passage_indptr", "passage_docs", "passage_weights",
-    "note_indptr", "note_docs", "note_weights", "name_share",
+    "passage_offsets",
+    "passage_note",
+    "passage_position",
+    "passage_indptr",
+    "passage_docs",
+    "passage_weights",
+    "note_indptr",
+    "note_docs",
+    "note_weights",
+    "name_share",
 )
 _LINK_PREFIX = f".{CURRENT}.tmp-"
 
@@ -44,9 +51,7 @@ class IndexCorrupt(Exception):
     """The index on disk cannot be used (truncated, foreign, or from another format version)."""
 
 
-def write_index(
-    index: Index, index_dir: Path, changes: NoteChanges | None = None, *, scanned_ns: int = 0
-) -> Path:
+def write_index(index: Index, index_dir: Path, changes: NoteChanges | None = None, *, scanned_ns: int = 0) -> Path:
     """Write ``index`` beside the one in service, then swap it in. Returns the build folder.
 
     ``scanned_ns`` (``time.time_ns()`` before the seeds were scanned for it) lets a one-shot
@@ -214,9 +219,15 @@ def _matrix(arrays: dict[str, np.ndarray], prefix: str, n_docs: int) -> BM25Matr
 def _write_files(index: Index, folder: Path) -> dict[str, int]:
     p, pm, nm = index.passages, index.passage_bm25, index.note_bm25
     arrays = {
-        "passage_offsets": p.offsets, "passage_note": p.note, "passage_position": p.position,
-        "passage_indptr": pm.indptr, "passage_docs": pm.docs, "passage_weights": pm.weights,
-        "note_indptr": nm.indptr, "note_docs": nm.docs, "note_weights": nm.weights,
+        "passage_offsets": p.offsets,
+        "passage_note": p.note,
+        "passage_position": p.position,
+        "passage_indptr": pm.indptr,
+        "passage_docs": pm.docs,
+        "passage_weights": pm.weights,
+        "note_indptr": nm.indptr,
+        "note_docs": nm.docs,
+        "note_weights": nm.weights,
         "name_share": index.name_share,
     }
     for name, array in arrays.items():
@@ -340,7 +351,8 @@ def make_room(index_dir: Path, *, keep_previous: bool = True) -> tuple[int, int]
     builds = index_dir / BUILDS
     # Links of killed swaps, dangling ones too; ``.current.tmp`` is the shared name older versions used.
     debris = [
-        index_dir / e.name for e in os.scandir(index_dir)
+        index_dir / e.name
+        for e in os.scandir(index_dir)
         if e.name.startswith(_LINK_PREFIX) or e.name == f".{CURRENT}.tmp"
     ]
     if builds.is_dir():

@@ -124,9 +124,7 @@ def _gain(
     that adds neither word nor thing adds nothing, unless the question asks for an explanation
     (``explains``: how, why, what did) and the sentence is mostly about it (MIN_EXPLAINS)."""
     new = sum(
-        w * (W_TITLED if t in title else 1.0)
-        for t, w in weights.items()
-        if t in sentence.terms and t not in covered
+        w * (W_TITLED if t in title else 1.0) for t, w in weights.items() if t in sentence.terms and t not in covered
     )
     explaining = explains and sentence.about >= MIN_EXPLAINS
     if not new and not sentence.kind and not explaining:
@@ -148,4 +146,3 @@ def _cut(sentence: str) -> str:
     head = sentence[: MAX_CHARS + 1]
     cut = head.rfind(" ")
     return (head[:cut] if cut > 0 else head[:MAX_CHARS]).rstrip(" ,;:") + "…"
-

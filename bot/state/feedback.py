@@ -99,8 +99,15 @@ class FeedbackStore:
                      vote = excluded.vote, voted_at = excluded.voted_at,
                      user_id = excluded.user_id, chat_id = excluded.chat_id""",
                 (
-                    vote.answer_key, vote.question, vote.link, vote.title, vote.passage, vote.vote,
-                    _utc(vote.voted_at).isoformat(timespec="seconds"), vote.user_id, vote.chat_id,
+                    vote.answer_key,
+                    vote.question,
+                    vote.link,
+                    vote.title,
+                    vote.passage,
+                    vote.vote,
+                    _utc(vote.voted_at).isoformat(timespec="seconds"),
+                    vote.user_id,
+                    vote.chat_id,
                 ),
             )
         return earlier is not None
@@ -113,9 +120,7 @@ class FeedbackStore:
 
     def counts(self) -> Counts:
         with self._open() as db:
-            row = db.execute(
-                "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM votes"
-            ).fetchone()
+            row = db.execute("SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM votes").fetchone()
         return Counts(up=row[0], down=row[1])
 
     def votes(self, vote: int | None = None) -> list[Vote]:
@@ -125,9 +130,15 @@ class FeedbackStore:
             rows = db.execute(query, () if vote is None else (vote,)).fetchall()
         return [
             Vote(
-                answer_key=row["answer_key"], question=row["question"], link=row["link"], title=row["title"],
-                passage=row["passage"], vote=row["vote"], voted_at=datetime.fromisoformat(row["voted_at"]),
-                user_id=row["user_id"], chat_id=row["chat_id"],
+                answer_key=row["answer_key"],
+                question=row["question"],
+                link=row["link"],
+                title=row["title"],
+                passage=row["passage"],
+                vote=row["vote"],
+                voted_at=datetime.fromisoformat(row["voted_at"]),
+                user_id=row["user_id"],
+                chat_id=row["chat_id"],
             )
             for row in rows
         ]
@@ -154,18 +165,21 @@ def eval_records(votes: list[Vote]) -> list[dict[str, object]]:
     for number, group in enumerate(by_question.values(), start=1):
         rejected: dict[str, dict[str, str]] = {}
         for vote in group:
-            rejected.setdefault(vote.link + "\n" + vote.passage, {"link": vote.link, "title": vote.title,
-                                                                 "passage": vote.passage})
-        records.append({
-            "id": f"fb{number:04d}",
-            "question": group[0].question,
-            "kind": "other",
-            "expected_links": [],
-            "expected_file": None,
-            "answer_paragraph_starts_with": None,
-            "answer": "",
-            "rejected": list(rejected.values()),
-            "votes": len(group),
-            "first_voted_at": _utc(group[0].voted_at).isoformat(timespec="seconds"),
-        })
+            rejected.setdefault(
+                vote.link + "\n" + vote.passage, {"link": vote.link, "title": vote.title, "passage": vote.passage}
+            )
+        records.append(
+            {
+                "id": f"fb{number:04d}",
+                "question": group[0].question,
+                "kind": "other",
+                "expected_links": [],
+                "expected_file": None,
+                "answer_paragraph_starts_with": None,
+                "answer": "",
+                "rejected": list(rejected.values()),
+                "votes": len(group),
+                "first_voted_at": _utc(group[0].voted_at).isoformat(timespec="seconds"),
+            }
+        )
     return records

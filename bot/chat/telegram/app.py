@@ -284,9 +284,7 @@ def run_bot(settings: Settings) -> int:
             )
         else:
             application.post_init = lambda app: _polling_post_init(app, settings)
-            application.run_polling(
-                allowed_updates=ALLOWED_UPDATES, timeout=POLL_TIMEOUT, bootstrap_retries=3
-            )
+            application.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=POLL_TIMEOUT, bootstrap_retries=3)
     except InvalidToken:
         _fail(TOKEN_REJECTED, token)
         return EXIT_FAILED

@@ -152,9 +152,7 @@ def menu(commands: Sequence[Command], admin: bool) -> list[BotCommand]:
     return [BotCommand(c.name, c.description) for c in commands if c.menu and (admin or not c.admin)]
 
 
-async def set_menus(
-    application: BotApplication, admins: Sequence[int], commands: Sequence[Command] = COMMANDS
-) -> None:
+async def set_menus(application: BotApplication, admins: Sequence[int], commands: Sequence[Command] = COMMANDS) -> None:
     """Fill Telegram's command menu; admins also see the admin commands, in their private chat."""
     await application.bot.set_my_commands(menu(commands, admin=False))
     for admin in sorted(admins):

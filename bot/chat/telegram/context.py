@@ -72,4 +72,3 @@ def context_types(
             super().__init__(library, access, commands, watcher, feedback)
 
     return ContextTypes(context=CallbackContext, bot_data=Bound)
-

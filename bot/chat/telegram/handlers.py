@@ -363,9 +363,9 @@ def _hit_tags(context: BotContext, engine: Engine, hit: Hit) -> list[tuple[str, 
     return [(entry.name, link(entry)) for entry in ranked]
 
 
-def answer_markup(context: BotContext, answer_id: str, answer: Answer, page: int, voted: int | None = None) -> (
-    InlineKeyboardMarkup | None
-):
+def answer_markup(
+    context: BotContext, answer_id: str, answer: Answer, page: int, voted: int | None = None
+) -> InlineKeyboardMarkup | None:
     """The buttons under page ``page`` of an answer: ◀ ▶, "Other reports (N)", 👍 👎."""
     reports = len(answer.hits[page].reports or ())
     votes = context.bot_data.feedback is not None
@@ -522,7 +522,7 @@ async def answer_page_pressed(update: Update, context: BotContext) -> None:
 
 
 async def other_reports_pressed(update: Update, context: BotContext) -> None:
-    """"Other reports (N)" under an answer page: the story's other notes as a list, sent below."""
+    """ "Other reports (N)" under an answer page: the story's other notes as a list, sent below."""
     target = _target(update, OtherReports)
     answer = context.bot_data.answers.get(target.answer_id)
     if answer is None or target.page >= len(answer.hits) or not answer.hits[target.page].reports:

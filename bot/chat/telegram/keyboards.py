@@ -66,7 +66,7 @@ class ListItem:
 
 @dataclass(frozen=True, slots=True)
 class OtherReports:
-    """"Other reports (N)" under an answer page: the story's other notes, as a list."""
+    """ "Other reports (N)" under an answer page: the story's other notes, as a list."""
 
     answer_id: str
     page: int
@@ -152,10 +152,14 @@ def answer_keyboard(
     if reports:
         rows.append([InlineKeyboardButton(f"Other reports ({reports})", callback_data=f"r:{answer_id}:{page}")])
     if votes:
-        rows.append([
-            InlineKeyboardButton(f"{face} ✓" if voted == value else face, callback_data=f"v:{answer_id}:{page}:{code}")
-            for face, value, code in ((UP, 1, "u"), (DOWN, -1, "d"))
-        ])
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"{face} ✓" if voted == value else face, callback_data=f"v:{answer_id}:{page}:{code}"
+                )
+                for face, value, code in ((UP, 1, "u"), (DOWN, -1, "d"))
+            ]
+        )
     return InlineKeyboardMarkup(rows) if rows else None
 
 

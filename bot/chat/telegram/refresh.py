@@ -94,7 +94,9 @@ class Watcher:
                     changes = report.changes
                     status.outcome = "rebuilt"
                     status.added, status.changed, status.removed = (
-                        len(changes.added), len(changes.changed), len(changes.removed)
+                        len(changes.added),
+                        len(changes.changed),
+                        len(changes.removed),
                     )
                     status.skipped = len(report.skipped)
             else:
@@ -106,8 +108,13 @@ class Watcher:
                 logger.info(
                     "Refresh: %d notes added, %d changed, %d removed, %d files skipped in %.1f s; "
                     "%d watch notifications queued, %d sent",
-                    status.added, status.changed, status.removed, status.skipped, status.seconds,
-                    status.queued, status.sent,
+                    status.added,
+                    status.changed,
+                    status.removed,
+                    status.skipped,
+                    status.seconds,
+                    status.queued,
+                    status.sent,
                 )
             self.status = status
             return status
@@ -225,4 +232,3 @@ def _best_hit(engine: Engine, keys: Mapping[str, int], notice: Notice) -> Hit | 
         if found:
             return found[0].hit
     return None
-

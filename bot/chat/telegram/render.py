@@ -32,7 +32,6 @@ NAME_LIMIT = 100  # longer source or tag names are cut, so that one long name ne
 FILTER_SYNTAX = "source:zdnet  tag:ransomware  after:2021-10-01  before:2021-12-31"
 
 
-
 def telegram_length(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units, so an emoji counts twice."""
     return len(text.encode("utf-16-le")) // 2
@@ -138,9 +137,7 @@ def _frame(
     return "\n\n".join(head) + "\n\n", "\n\n" + "\n".join(line for line in tail if line)
 
 
-def render_hit(
-    hit: Hit, did_you_mean: str | None = None, lead: str = "", tags: Sequence[tuple[str, str]] = ()
-) -> str:
+def render_hit(hit: Hit, did_you_mean: str | None = None, lead: str = "", tags: Sequence[tuple[str, str]] = ()) -> str:
     """One hit as a message: title bold, the passage with the question's words bold and its best
     sentence underlined, the supporting sentences under it, source · date · author, the outlets
     of the copies folded into it, its tags as links (``tags``: name, link) and a link to the
@@ -210,8 +207,7 @@ def render_nothing(question: str, did_you_mean: str | None = None) -> str:
     if did_you_mean:
         lines.append(f"Did you mean: <i>{escape(_clip(did_you_mean, 200))}</i>?")
     lines.append(
-        "Try other words, browse /tags and /sources, or narrow with filters like "
-        f"<code>{escape(FILTER_SYNTAX)}</code>."
+        f"Try other words, browse /tags and /sources, or narrow with filters like <code>{escape(FILTER_SYNTAX)}</code>."
     )
     return "\n\n".join(lines)
 
@@ -242,7 +238,7 @@ def render_description(info: IndexInfo) -> str:
     return _clip(
         f"I answer questions about security incidents from the team's notes ({info.notes} articles from "
         f"{info.sources} sources{f', {span}' if span else ''}): the paragraph that answers, with its title, "
-        "source, date and link. Ask in plain words, e.g. \"who was hit by REvil?\", or browse /tags, /sources "
+        'source, date and link. Ask in plain words, e.g. "who was hit by REvil?", or browse /tags, /sources '
         "and /latest.",
         DESCRIPTION_LIMIT,
     )

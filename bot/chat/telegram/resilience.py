@@ -63,7 +63,11 @@ class RetryingRateLimiter(AIORateLimiter):
                 reason = str(error)
             logger.warning(
                 "Bot API %s failed (%s); retry %d/%d in %.1f s",
-                endpoint, reason[:200], attempt + 1, self._network_retries, delay,
+                endpoint,
+                reason[:200],
+                attempt + 1,
+                self._network_retries,
+                delay,
             )
             await asyncio.sleep(delay)
             delay = min(delay * 2, 8.0)

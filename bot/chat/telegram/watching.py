@@ -24,7 +24,7 @@ from bot.state.watches import Watch, WatchLimit, WatchStore
 
 ECHO = 80
 LABEL = 40
-EXAMPLES = "<code>/watch ransomware tag:healthcare</code> or <code>/watch \"Fortinet\"</code>"
+EXAMPLES = '<code>/watch ransomware tag:healthcare</code> or <code>/watch "Fortinet"</code>'
 
 
 def _text(context: BotContext) -> str:
@@ -88,9 +88,7 @@ async def watch_command(update: Update, context: BotContext) -> None:
         return
     engine = await asyncio.to_thread(lambda: watcher.library.engine)
     if not is_watchable(engine, text):
-        await _reply(
-            update, f"There is nothing to watch for in <i>{_echo(text)}</i>: give a name, a word or a filter."
-        )
+        await _reply(update, f"There is nothing to watch for in <i>{_echo(text)}</i>: give a name, a word or a filter.")
         return
     await watcher.resume(chat_id)
     found = await asyncio.to_thread(matches, engine, text)

@@ -253,7 +253,8 @@ class BoundedServer(tornado.httpserver.HTTPServer):
             self._close_oldest()
         logger.warning(
             "Webhook: cannot accept a connection (%s); at most %d connections from now on",
-            error.strerror, self.limit,
+            error.strerror,
+            self.limit,
         )
         self._pause(sock)
 
@@ -333,7 +334,11 @@ async def serve(
         await application.start()
         logger.info(
             "Webhook server listening on %s:%d%s (health: %s, at most %d connections)",
-            listen, port, path, HEALTH_PATH, server.limit,
+            listen,
+            port,
+            path,
+            HEALTH_PATH,
+            server.limit,
         )
         try:
             await stop.wait()
