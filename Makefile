@@ -18,12 +18,14 @@ index: $(STAMP)
 run: index
 	$(BOT) run
 
-test: index
+# The tests run after the lint, so CI (.ci/run calls `make test`) checks both.
+test: lint index
 	$(PY) -m pytest -q
 
-# Settings in pyproject.toml: ruff over the whole tree, mypy strict over bot/.
+# Settings in pyproject.toml: ruff (lint and format) over the whole tree, mypy strict over bot/.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)

@@ -270,7 +270,7 @@ def test_inline_query_offers_rendered_answers(chat: Chat) -> None:
     assert top["url"].startswith("https://") and top["description"]
     assert top["input_message_content"]["parse_mode"] == "HTML"
     assert "<b>" in top["input_message_content"]["message_text"]
-    assert [r["title"] for r in blank["results"]][0].startswith("Ransomware gang hits a German hospital")
+    assert blank["results"][0]["title"].startswith("Ransomware gang hits a German hospital")
 
 
 def test_allowlist_refuses_strangers_once_and_lets_members_in(api: FakeTelegram, library: Library) -> None:

@@ -12,8 +12,9 @@ Whether a message leans on the story or names a new one is decided by what its o
   clearly more of it (NEW_STORY_MARGIN) than the story does.
 
 A message made only of question words and pronouns ("where were they?") is asked of the story
-with the story's words, its cue choosing the paragraph. Smalltalk, filter listings and messages in other languages leave the story as it was. Pure
-search-layer state: the Telegram handlers keep one ``Conversation`` per chat in ``Conversations``.
+with the story's words, its cue choosing the paragraph. Smalltalk, filter listings and messages
+in other languages leave the story as it was. Pure search-layer state: the Telegram handlers
+keep one ``Conversation`` per chat in ``Conversations``.
 """
 
 from __future__ import annotations

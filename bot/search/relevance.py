@@ -41,8 +41,9 @@ def relevance(
     share of the question's words found in one of the top articles.
 
     Words found nowhere count fully against it (``missing_idf``), so a question about something
-    absent is declined; a misspelt ordinary word counts as that word lacking (ranking.py). So does a name the article lacks; an ordinary word it lacks counts only
-    W_PARAPHRASED, since articles often say it in other words ("spit out", "stopgap")."""
+    absent is declined; a misspelt ordinary word counts as that word lacking (ranking.py). So does a
+    name the article lacks; an ordinary word it lacks counts only W_PARAPHRASED, since articles
+    often say it in other words ("spit out", "stopgap")."""
     against = {t: w if name_share(t) >= NAME_SHARE else W_PARAPHRASED * w for t, w in weights.items()}
     best = 0.0
     for note in notes:

@@ -103,7 +103,7 @@ class Stories:
         attack FAQ" before "Kaseya warns of phishing campaign"). Empty when fewer than
         MAIN_MIN articles are titled with the name."""
         wanted = set(terms)
-        titled: list[tuple[int, set[str]]] = []
+        titled: list[tuple[int, frozenset[str]]] = []
         for hit in self._retriever.top_notes(list(wanted), MAIN_SCAN):
             words = self.title_terms(self._retriever.note(hit.note))
             if wanted <= words:

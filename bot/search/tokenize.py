@@ -253,12 +253,10 @@ class Tokenizer:
         text that keeps offsets aligned (plain ASCII text only needs lowercasing).
         """
         folded = text.lower().replace("`", "'") if text.isascii() else "".join(map(_fold_char, text))
-        known, term = self._cache.get, self.term  # the word cache first: most words are in it
+        cache, term = self._cache, self.term  # the word cache first: most words are in it
         for m in _TOKEN.finditer(folded):
             word = m.group()
-            t = known(word, _MISSING)
-            if t is _MISSING:
-                t = term(word)
+            t = cache[word] if word in cache else term(word)
             if t is not None:
                 yield m.start(), m.end(), t
 
