@@ -163,6 +163,14 @@ class Fault:
     delay: float = 0.0
 
 
+class _Server(ThreadingHTTPServer):
+    """One thread per connection; a backlog deep enough that a flood of the bot's connections
+    opened at once is queued, not refused (the default is 5)."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class FakeTelegram:
     """Run with ``with FakeTelegram() as api:``; point the bot at ``api.base_url``."""
 
@@ -186,8 +194,7 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._cond = threading.Condition()
         self._closing = False
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-telegram", daemon=True
         )
