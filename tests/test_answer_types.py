@@ -121,3 +121,10 @@ def test_grading_a_hostile_run_of_numbers_takes_linear_time(unit: str) -> None:
     small = _seconds_to_grade(unit * (50_000 // len(unit)))
     large = _seconds_to_grade(unit * (200_000 // len(unit)))
     assert large < 0.5 or large < 8 * small  # four times the text: 16 times the time if quadratic
+
+
+def test_a_count_in_a_text_about_another_month_than_the_question_names_is_no_answer() -> None:
+    question = "how many flaws were fixed in the january patch tuesday?"
+    assert graded(question, "Microsoft fixed 67 flaws in the December Patch Tuesday.") == 0.0
+    assert graded(question, "Microsoft fixed 96 flaws in the January Patch Tuesday.") == EXACT
+    assert graded(question, "Microsoft fixed 96 flaws.") == EXACT

@@ -84,3 +84,19 @@ def test_a_sentence_the_article_repeats_is_shown_once() -> None:
     )
     texts = [s.text for s in engine(story).ask(QUESTION).hits[0].supporting]
     assert texts.count(repeated) == 1
+
+
+PATCHES = note(
+    "Microsoft January 2022 Patch Tuesday fixes six zero-days",
+    [
+        "Microsoft released its monthly security updates on Tuesday for Windows and Office users.",
+        "Last month, Microsoft published 67 security fixes in the December 2021 Patch Tuesday. Six zero-day flaws were"
+        " among them.",
+        "Microsoft has released 96 security fixes, including updates for zero-day flaws.",
+    ],
+)
+
+
+def test_a_count_of_another_month_than_the_question_names_is_not_shown_as_its_answer() -> None:
+    hit = engine(PATCHES).ask("how many flaws did microsoft fix in the january 2022 patch tuesday?").hits[0]
+    assert hit.passage.startswith("Microsoft has released 96 security fixes")

@@ -101,6 +101,18 @@ _CALENDAR = re.compile(
     rf"{_MONTH}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|q[1-4]|h[12]", re.IGNORECASE
 )
 _MONTH_BEFORE = re.compile(rf"\b{_MONTH}\s?$", re.IGNORECASE)
+# A month by its name, whole ("_MONTH" also matches "decided", "market"): "may" only before a number.
+_NAMED_MONTH = re.compile(
+    r"\b(january|february|march|april|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|may(?=\s\d))\b",
+    re.IGNORECASE,
+)
+_MONTH_NUMBER = {
+    m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))
+}
+# Numbers of a text about another month than the question names ("Last month, Microsoft published 67
+# fixes in the December 2021 Patch Tuesday ... six zero-day flaws" for January's) are not its answer.
+_DATED = frozenset({Kind.COUNT, Kind.MONEY, Kind.PERCENT})
 
 # "who was affected / hit / targeted": the verb asks for victims, it is not what the story says.
 VICTIM_QUESTION = re.compile(
@@ -142,6 +154,7 @@ class Asked:
     known: frozenset[str]
     counted: frozenset[str] = frozenset()
     context: frozenset[str] = frozenset()
+    months: frozenset[int] = frozenset()  # the months the question names ("in the jan 2022 patch tuesday")
 
 
 def asked_for(question: str, terms: Callable[[str], Iterable[str]]) -> Asked | None:
@@ -156,7 +169,12 @@ def asked_for(question: str, terms: Callable[[str], Iterable[str]]) -> Asked | N
         match = _COUNTED.search(q)
         if match:
             counted = frozenset(terms(match.group(1)))
-    return Asked(kind, known, counted, known - counted)
+    return Asked(kind, known, counted, known - counted, _months(q))
+
+
+def _months(text: str) -> frozenset[int]:
+    """The months (1-12) ``text`` names by name ("January", "jan", "Sept."; "may" only before a day or year)."""
+    return frozenset(_MONTH_NUMBER[m.group(1)[:3].casefold()] for m in _NAMED_MONTH.finditer(text))
 
 
 def _kind(q: str) -> Kind | None:
@@ -193,6 +211,8 @@ def grade(
     kind = asked.kind
     known = asked.known | shown | (title if kind in _TITLE_KNOWN else frozenset())
     text = text[:MAX_TEXT]
+    if asked.months and kind in _DATED and _other_month(asked, text):
+        return 0.0
     words = _Words(text, tokenizer)
     best = 0.0
     for pattern, value in _GRADED[kind]:
@@ -274,6 +294,12 @@ def _count_grade(asked: Asked, text: str, match: re.Match[str], words: _Words) -
     if asked.context & (after | words.within(start - NEAR, start)):
         return NEAR_QUESTION
     return WEAK if number.lower() == "one" else PLAIN
+
+
+def _other_month(asked: Asked, text: str) -> bool:
+    """True when ``text`` names months, none of them one the question asks about."""
+    named = _months(text)
+    return bool(named) and not named & asked.months
 
 
 _TITLE_KNOWN = frozenset({Kind.NAME, Kind.PLACE, Kind.VICTIMS})
