@@ -100,3 +100,19 @@ PATCHES = note(
 def test_a_count_of_another_month_than_the_question_names_is_not_shown_as_its_answer() -> None:
     hit = engine(PATCHES).ask("how many flaws did microsoft fix in the january 2022 patch tuesday?").hits[0]
     assert hit.passage.startswith("Microsoft has released 96 security fixes")
+
+
+FORD = note(
+    "Ford bug exposed customer and employee records",
+    [
+        "A bug on the Ford website allowed access to customer databases and employee records.",
+        "The researchers reported the CVE to the vendor, who fixed it in their chat portal.",
+        "The issue is caused by CVE-2021-27653, an information exposure in misconfigured Pega Infinity instances.",
+    ],
+)
+
+
+def test_a_cve_id_is_shown_for_a_cve_question_though_its_sentence_shares_no_word_with_it() -> None:
+    hit = engine(FORD).ask("which cve affected ford's website?").hits[0]
+    shown = [hit.passage, *(s.text for s in hit.supporting)]
+    assert any("CVE-2021-27653" in text for text in shown)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.notes.sentences import sentence_spans
-from bot.search.answer_types import Asked, grade
+from bot.search.answer_types import EXACT, Asked, Kind, grade
 from bot.search.results import Supporting
 from bot.search.tokenize import Tokenizer
 
@@ -31,7 +31,10 @@ W_PRIOR = 0.2  # how well the sentence's paragraph answers, by the article's own
 W_TITLED = 0.5  # a question word the title holds but the paragraph does not
 MIN_ABOUT = 0.1  # how much of the question's weight a sentence must hold to be about it
 MIN_EXPLAINS = 0.45  # an explanation sentence holds this share of a how/why question's weight
-W_EXPLAINS = 0.3  # weight of the share of the question an explanation sentence holds
+W_EXPLAINS = 0.3
+# A CVE id or a version is the answer wherever it is written, though the sentence shares no word with
+# the question ("The issue is caused by CVE-2021-27653" for "which cve affected ford's website?").
+IDENTIFIERS = frozenset({Kind.CVE, Kind.VERSION})  # weight of the share of the question an explanation sentence holds
 # Chosen on bench/questions.jsonl; ../shared/eval and bench/heldout_questions.jsonl check them.
 
 
@@ -104,9 +107,11 @@ def _sentences(
             seen.add(sentence)
             terms = frozenset(tokenize(sentence))
             about = sum(weights.get(t, 0.0) for t in terms) / total
-            if about < MIN_ABOUT:
+            if about < MIN_ABOUT and (asked is None or asked.kind not in IDENTIFIERS):
                 continue
             kind = grade(asked, sentence, tokenize, title_terms, shown) if asked is not None else 0.0
+            if about < MIN_ABOUT and kind < EXACT:
+                continue
             out.append(_Sentence(sentence, terms, about, kind, prior, len(out)))
     return out
 
