@@ -71,7 +71,6 @@ def test_an_edited_note_is_not_queued_again(library: Library, store: WatchStore)
 
 def test_a_build_by_another_process_is_handled_once_the_bot_serves_it(library: Library, store: WatchStore) -> None:
     store.add(CHAT, "SolarWinds attorneys", limit=5)
-    library.reload_check_s = 3600.0
     add_solarwinds_note(library.seeds_dir)
     Library(library.seeds_dir, library.index_dir).rebuild()  # `incident-bot index build` from cron
     assert queue_matches(store, library.engine, library.index_dir) is None  # not in service here yet

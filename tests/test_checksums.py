@@ -3,6 +3,7 @@ running bot is said before it kills the bot, and the health check fails."""
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import subprocess
@@ -89,12 +90,12 @@ def test_a_one_shot_open_of_an_untouched_index_hashes_no_file(built, seeds, monk
 def test_a_damaged_build_another_process_put_in_service_is_refused_and_the_old_one_keeps_serving(built, seeds, caplog):
     bot = Library(seeds, built.index_dir)
     bot.open()
-    bot.reload_check_s = 0.0
     old = bot.engine
     add_solarwinds_note(seeds)
     Library(seeds, built.index_dir).rebuild()  # the CLI, from cron
     _reverse_terms(current_build(built.index_dir))
     with caplog.at_level(logging.ERROR, logger="bot.search.library"):
+        assert not bot.reload_if_changed()
         assert bot.engine is old
     assert "does not match its checksum" in caplog.text
     assert old.ask(QUESTION).hits[0].note.link == LINE_LINK
@@ -143,3 +144,18 @@ def test_passages_truncated_under_the_running_bot_are_logged_before_it_dies_and_
         assert "Bus error" in log, log[-2000:]
         assert health().returncode == 1
     shutil.rmtree(tmp_path / "index")
+
+
+def test_index_info_says_a_damaged_index_is_stale_and_what_is_wrong(built, seeds, capsys):
+    _reverse_terms(current_build(built.index_dir))
+    capsys.readouterr()
+    assert main(["--seeds", str(seeds), "--index", str(built.index_dir), "index", "info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["stale"] is True and "terms.txt does not match its checksum" in info["damaged"]
+
+
+def test_index_build_if_stale_rebuilds_a_damaged_index(built, seeds, capsys):
+    _reverse_terms(current_build(built.index_dir))
+    assert main(["--seeds", str(seeds), "--index", str(built.index_dir), "index", "build", "--if-stale"]) == 0
+    assert "built" in capsys.readouterr().out
+    verify_build(current_build(built.index_dir))

@@ -1,4 +1,8 @@
-"""A running bot picks up an index another process (the CLI from cron or CI) rebuilt."""
+"""A running bot picks up an index another process (the CLI from cron or CI) rebuilt.
+
+``Library.reload_if_changed`` is the one place that loads it (the Telegram bot calls it every
+``RELOAD_CHECK_S`` seconds and at each refresh, the terminal chat at each turn); reading
+``Library.engine`` never looks at the disk."""
 
 from __future__ import annotations
 
@@ -30,71 +34,68 @@ def _cli_rebuild(seeds: Path, index_dir: Path) -> None:
 
 
 def test_the_bot_serves_an_index_the_cli_rebuilt_without_a_restart(bot, seeds):
-    bot.reload_check_s = 0.0
     old = bot.engine
     assert old.info.notes == 3
     add_solarwinds_note(seeds)
     _cli_rebuild(seeds, bot.index_dir)
+    assert bot.reload_if_changed()
     new = bot.engine
     assert new is not old and new.info.notes == 4
     assert new.ask(SOLARWINDS).hits[0].note.link == "https://therecord.media/solarwinds-doj/"
     # A reader that took the old engine before the swap still gets whole answers from it.
     assert old.ask(QUESTION).hits[0].note.link == LINE_LINK
-    assert bot.engine is new  # nothing changed since: the same engine
+    assert not bot.reload_if_changed() and bot.engine is new  # nothing changed since: the same engine
 
 
-def test_the_check_runs_at_most_once_per_interval(bot, seeds, monkeypatch):
-    bot.reload_check_s = 3600.0
-    bot.reload_if_changed()  # just checked
+def test_reading_the_engine_never_looks_at_the_disk(bot, seeds, monkeypatch):
     old = bot.engine
     add_solarwinds_note(seeds)
     _cli_rebuild(seeds, bot.index_dir)
-    assert bot.engine is old  # not looked at again yet
     calls = []
     monkeypatch.setattr("bot.search.library.current_target", lambda d: calls.append(d) or "builds/x")
     for _ in range(100):
-        _ = bot.engine
+        assert bot.engine is old
     assert calls == []
     monkeypatch.undo()
-    bot.reload_check_s = 0.0
+    bot.reload_if_changed()
     assert bot.engine.info.notes == 4
 
 
 def test_a_new_build_that_cannot_be_loaded_keeps_the_old_index_and_is_logged_once(bot, seeds, caplog):
-    bot.reload_check_s = 0.0
     old = bot.engine
     add_solarwinds_note(seeds)
     _cli_rebuild(seeds, bot.index_dir)
     broken = current_build(bot.index_dir)
     (broken / "passage_docs.npy").write_bytes(b"truncated")
     with caplog.at_level(logging.ERROR, logger="bot.search.library"):
-        assert bot.engine is old
+        assert not bot.reload_if_changed()
+        assert not bot.reload_if_changed()
         assert bot.engine is old
     assert caplog.text.count("cannot be loaded") == 1
     assert old.ask(QUESTION).hits[0].note.link == LINE_LINK
     _cli_rebuild(seeds, bot.index_dir)  # the next good build is picked up
+    assert bot.reload_if_changed()
     assert bot.engine.info.notes == 4
 
 
 def test_a_missing_current_link_keeps_serving(bot):
-    bot.reload_check_s = 0.0
     old = bot.engine
     (bot.index_dir / "current").unlink()
+    assert not bot.reload_if_changed()
     assert bot.engine is old
 
 
 def test_its_own_rebuild_is_not_loaded_twice(bot, seeds, monkeypatch):
-    bot.reload_check_s = 0.0
     add_solarwinds_note(seeds)
     bot.rebuild()
     engine = bot.engine
     loads = []
     monkeypatch.setattr("bot.search.library.load_build", lambda b: loads.append(b))
+    assert not bot.reload_if_changed()
     assert bot.engine is engine and loads == []
 
 
 def test_many_threads_asking_during_a_swap_all_get_answers(bot, seeds):
-    bot.reload_check_s = 0.0
     errors: list[BaseException] = []
     stop = threading.Event()
 
@@ -111,6 +112,7 @@ def test_many_threads_asking_during_a_swap_all_get_answers(bot, seeds):
     try:
         add_solarwinds_note(seeds)
         _cli_rebuild(seeds, bot.index_dir)
+        assert bot.reload_if_changed()
     finally:
         stop.set()
         for t in threads:

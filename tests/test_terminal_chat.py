@@ -9,7 +9,7 @@ import pytest
 
 from bot.chat.terminal import chat
 from bot.search.library import Library
-from seed_notes import LINE_LINK, PIPELINE_LINK, write_seeds
+from seed_notes import LINE_LINK, PIPELINE_LINK, add_solarwinds_note, write_seeds
 
 QUESTION = "who was affected in the Taiwan LINE hack?"
 NOTHING = "Nothing in the notes answers that"
@@ -369,3 +369,31 @@ def test_a_copy_of_an_article_is_paged_once_and_named_under_it(tmp_path):
     pages = [r for r in replies if r[:1].isdigit()]
     assert pages and not any("Wire Two ·" in page for page in pages)  # no page is the copy
     assert "Also reported by: Wire Two" in pages[0]
+
+
+class _RebuiltBeforeSecondTurn(io.StringIO):
+    """Typed lines; before the second is read, `incident-bot index build` (another process's
+    Library) rebuilds the index with a fourth note."""
+
+    def __init__(self, library: Library, *lines: str) -> None:
+        super().__init__("".join(f"{line}\n" for line in lines))
+        self.library, self.reads = library, 0
+
+    def readline(self, size: int | None = -1) -> str:
+        self.reads += 1
+        if self.reads == 2:
+            add_solarwinds_note(self.library.seeds_dir)
+            Library(self.library.seeds_dir, self.library.index_dir).rebuild()
+        return super().readline(size)
+
+
+def test_a_build_made_while_chatting_answers_the_next_turn(tmp_path):
+    library = Library(write_seeds(tmp_path / "seeds"), tmp_path / "index")
+    library.open()
+    out = io.StringIO()
+    chat(
+        library,
+        stdin=_RebuiltBeforeSecondTurn(library, QUESTION, "which offices did the SolarWinds hackers breach?"),
+        stdout=out,
+    )
+    assert "https://therecord.media/solarwinds-doj/" in out.getvalue().split("\n? ")[2]

@@ -327,6 +327,21 @@ def test_a_failed_refresh_keeps_the_index_serving(api, root) -> None:
     scenario(run())
 
 
+def test_a_build_another_process_made_is_served_without_a_refresh(api, root) -> None:
+    async def run() -> None:
+        async with running(api, root, refresh_interval=0) as bot:  # no refresh but the one at start
+            before = bot.data.library.engine
+            add_fortinet_note(root)
+            await asyncio.to_thread(Library(root / "seeds", root / "index").rebuild)  # `index build` from cron
+            deadline = time.monotonic() + 15
+            while bot.data.library.engine is before and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert bot.data.library.engine is not before
+            assert "500,000" in (await bot.say(ALICE, "how many Fortinet VPN passwords leaked?"))["text"]
+
+    scenario(run())
+
+
 def test_watches_survive_in_the_state_folder(api, root) -> None:
     async def run() -> None:
         async with running(api, root, refresh_interval=0) as bot:

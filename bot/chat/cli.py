@@ -10,17 +10,17 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from bot.chat.asking import ask_in_chat
 from bot.chat.text import brackets, clean, render_answer, render_hit, render_sources, render_tags
-from bot.search.conversation import Conversation
-from bot.search.evaluation import Verdict
 from bot.search.library import BuildFailed, Library, RebuildInProgress
 from bot.search.results import Answer, Outcome
-from bot.search.store import CURRENT, IndexCorrupt, IndexMissing, last_changes, read_manifest
+from bot.search.store import CURRENT, IndexCorrupt, IndexMissing, build_damage, last_changes, read_manifest
 from bot.settings import Settings
 from bot.state.sqlite import StateError
+
+if TYPE_CHECKING:
+    from bot.search.evaluation import Verdict
 
 # How long ``index build`` waits for a build another process is running before giving up.
 BUILD_WAIT_S = 300.0
@@ -178,19 +178,19 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"seeds folder {library.seeds_dir} does not exist (set SEEDS_DIR or --seeds)")
     if args.if_stale:
         try:
-            if not library.is_stale():
+            if build_damage(library.index_dir, trust_untouched=True) is None and not library.is_stale():
                 print(f"{_folder(library.index_dir)} is up to date with {_folder(library.seeds_dir)}")
                 return 0
         except (IndexMissing, IndexCorrupt):
             pass
     progress = _progress_bar() if sys.stderr.isatty() else None
     try:
-        report = library.rebuild(progress=progress)
+        report = library.rebuild(progress=progress, serve=False)
     except RebuildInProgress as exc:
         if args.wait <= 0:
             raise
         print(f"incident-bot: {exc}: waiting up to {args.wait:.0f} s for it", file=sys.stderr)
-        report = library.rebuild(progress=progress, wait=args.wait)
+        report = library.rebuild(progress=progress, wait=args.wait, serve=False)
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}")
     if report.changes.first_build:
@@ -211,6 +211,7 @@ def _folder(path: Path) -> str:
 
 def _index_info(args: argparse.Namespace, settings: Settings) -> int:
     manifest = read_manifest(settings.index_dir)
+    damaged = build_damage(settings.index_dir)
     info = {
         "notes": manifest["notes"],
         "passages": manifest["passages"],
@@ -221,7 +222,8 @@ def _index_info(args: argparse.Namespace, settings: Settings) -> int:
         "seeds_dir": manifest["seeds_dir"],
         "terms": manifest["terms"],
         "changes": _change_counts(last_changes(manifest)),
-        "stale": Library(settings.seeds_dir, settings.index_dir).is_stale(),
+        "damaged": damaged,  # what is wrong with the files, or None
+        "stale": damaged is not None or Library(settings.seeds_dir, settings.index_dir).is_stale(),
     }
     if args.json:
         print(json.dumps(info, indent=2))
@@ -256,6 +258,10 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if args.conversation and not from_stdin:
         raise CliError("--conversation reads the turns from standard input: use `ask --conversation -`")
+    # Here, not at the top: the engine's modules would cost ``index build`` (which answers nothing) 0.1 s.
+    from bot.chat.asking import ask_in_chat
+    from bot.search.conversation import Conversation
+
     engine = _library(settings, quick=True).engine
     questions = (line.strip() for line in sys.stdin) if from_stdin else [" ".join(args.question)]
     conversation = Conversation() if args.conversation else None

@@ -73,6 +73,7 @@ def _converse(library: Library, stdin: TextIO, stdout: TextIO, interactive: bool
         if line is None or line.strip() in {"/quit", "/exit", "/q"}:
             return 0
         text = line.strip()
+        library.reload_if_changed()  # each turn: a build `incident-bot index build` made meanwhile answers it
         engine = library.engine
         command, _, argument = text.partition(" ")
         argument = argument.strip()

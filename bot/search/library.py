@@ -2,14 +2,16 @@
 
 Readers take ``library.engine`` and keep using that object for the whole answer, so a rebuild
 that finishes meanwhile never changes an index under them; the swap is one attribute assignment.
+Reading ``engine`` never touches the disk.
 
 Rebuilds are incremental: parsed and tokenised notes are kept in ``INDEX_DIR/cache/`` (see
 ``bot.search.cache``) and only new or changed files are read again.
 
-Another process (the CLI from cron or CI) may rebuild the same ``INDEX_DIR``: ``engine`` looks at
-where ``INDEX_DIR/current`` points at most once every ``RELOAD_CHECK_S`` seconds (one readlink)
-and, when it points at another build, loads that and swaps it in. If it cannot be loaded the old
-index keeps serving and the failure is logged once per build.
+Another process (the CLI from cron or CI) may rebuild the same ``INDEX_DIR``: ``reload_if_changed``
+is the one place that looks where ``INDEX_DIR/current`` points (one readlink) and, when it points
+at another build, loads that and swaps it in. Its callers call it at defined moments: the Telegram
+bot every ``RELOAD_CHECK_S`` seconds and at each refresh, the terminal chat before each turn. If
+the new build cannot be loaded the old index keeps serving and the failure is logged once per build.
 """
 
 from __future__ import annotations
@@ -24,11 +26,9 @@ from typing import TYPE_CHECKING
 from bot.notes.errors import SeedsError
 from bot.notes.fingerprint import folders_changed_since, seeds_fingerprint
 from bot.search import analysis
-from bot.search.backend import local_engine
 from bot.search.buildlock import RebuildInProgress as RebuildInProgress  # what rebuild() raises, for its callers
 from bot.search.buildlock import build_lock
 from bot.search.changes import NoteChanges, compare
-from bot.search.engine import Engine
 from bot.search.index import Index, Progress, build_index
 from bot.search.results import BuildReport
 from bot.search.store import (
@@ -48,10 +48,12 @@ from bot.search.store import (
 
 if TYPE_CHECKING:
     from bot.search.cache import BuildStats
+    from bot.search.engine import Engine
 
 log = logging.getLogger(__name__)
 
-# How often ``Library.engine`` looks whether another process put a new build in service.
+# How often the running bot calls ``Library.reload_if_changed``: another process's build is served
+# at most this long after it is in place.
 RELOAD_CHECK_S = 2.0
 # A folder modified up to this long before a build's scan counts as changed since: file times
 # come from a coarser clock than time.time_ns().
@@ -73,18 +75,16 @@ class Library:
         self._reloading = threading.Lock()
         self._serving: str | None = None  # the ``current`` target the engine was loaded from
         self._failed: str | None = None  # a target that could not be loaded: not tried again
-        self._checked = 0.0
-        self.reload_check_s = RELOAD_CHECK_S
         self.last_build: BuildStats | None = None  # what the last rebuild reused and parsed
         self._files: dict[Path, int] = {}  # the files of the build in service and their sizes
         self._damage: str | None = None  # why the build in service is damaged on disk, once found
 
     @property
     def engine(self) -> Engine:
+        """The engine in service: an attribute read, never a look at the disk (a newer build is
+        swapped in by ``reload_if_changed`` or a rebuild, not here)."""
         if self._engine is None:
             raise IndexMissing("the index has not been opened yet")
-        if time.monotonic() - self._checked >= self.reload_check_s:
-            self.reload_if_changed()
         return self._engine
 
     def reload_if_changed(self) -> bool:
@@ -96,7 +96,6 @@ class Library:
         if not self._reloading.acquire(blocking=False):
             return False  # another thread is checking or loading right now
         try:
-            self._checked = time.monotonic()
             if self._engine is None or self.rebuilding:
                 return False
             try:
@@ -131,9 +130,10 @@ class Library:
     def _serve(self, target: str | None, build: Path, *, verify: bool, trust_untouched: bool = False) -> Engine:
         """The one place a build is put in service: loaded (checksums read with ``verify``), made
         an engine by ``bot.search.backend``, swapped in whole (one assignment) and remembered."""
+        from bot.search.backend import local_engine  # the engine's modules: not needed to build an index
+
         engine = local_engine(load_build(build, verify=verify, trust_untouched=trust_untouched))
         self._engine, self._serving, self._failed = engine, target, None
-        self._checked = time.monotonic()
         self._note_files(build)
         return engine
 
@@ -225,9 +225,10 @@ class Library:
             return False
         return bool(manifest["fingerprint"] != seeds_fingerprint(self.seeds_dir))
 
-    def rebuild(self, progress: Progress | None = None, *, wait: float = 0.0) -> BuildReport:
-        """Build from the seeds, write it atomically and put it in service. Blocks: run it in a
-        worker thread from async code.
+    def rebuild(self, progress: Progress | None = None, *, wait: float = 0.0, serve: bool = True) -> BuildReport:
+        """Build from the seeds, write it atomically and put it in service (with ``serve`` False,
+        only on disk: ``index build`` answers nothing, so it loads no engine). Blocks: run it in
+        a worker thread from async code.
 
         One build at a time per index folder, across processes (``bot.search.buildlock``): when
         another is running, wait up to ``wait`` seconds for it, then raise RebuildInProgress.
@@ -241,7 +242,7 @@ class Library:
             started = time.perf_counter()
             try:
                 with build_lock(self.index_dir, wait):
-                    report = self._build(progress, started)
+                    report = self._build(progress, started, serve)
             except (BuildFailed, RebuildInProgress):
                 raise
             except SeedsError as exc:
@@ -275,7 +276,7 @@ class Library:
             )
             return write_index(index, self.index_dir, changes, scanned_ns=scanned_ns)
 
-    def _build(self, progress: Progress | None, started: float) -> BuildReport:
+    def _build(self, progress: Progress | None, started: float, serve: bool) -> BuildReport:
         """The build itself, under the build lock: nothing else writes to the index folder now."""
         from bot.search.cache import BuildCache  # with the notes parsers: not needed to serve an index
 
@@ -315,7 +316,8 @@ class Library:
             saver.start()
         try:
             build = self._write(index, changes, scanned_ns)
-            self._serve(str(Path(BUILDS) / build.name), build, verify=False)  # its checksums were just computed
+            if serve:
+                self._serve(str(Path(BUILDS) / build.name), build, verify=False)  # its checksums were just computed
         finally:
             if saver.is_alive():
                 saver.join()

@@ -303,6 +303,16 @@ def verify_build(build: Path, *, trust_untouched: bool = False) -> None:
             raise IndexCorrupt(f"{build / name} does not match its checksum: the index is damaged, rebuild it")
 
 
+def build_damage(index_dir: Path, *, trust_untouched: bool = False) -> str | None:
+    """Why the build in service cannot be served (a file missing, truncated or not matching its
+    checksum: ``verify_build``), or None when it is sound. Raises IndexMissing when there is none."""
+    try:
+        verify_build(current_build(index_dir), trust_untouched=trust_untouched)
+    except IndexCorrupt as exc:
+        return str(exc)
+    return None
+
+
 def _identity(path: Path) -> list[int]:
     """What changes when a file is rewritten, replaced or swapped with another (as JSON keeps it)."""
     st = path.stat()

@@ -36,7 +36,7 @@ from bot.chat.telegram.ordering import PerChatOrder
 from bot.chat.telegram.refresh import Watcher
 from bot.chat.telegram.resilience import HeartbeatRequest, RetryingRateLimiter
 from bot.chat.telegram.updatelog import LoggingApplication
-from bot.search.library import BuildFailed, Library
+from bot.search.library import RELOAD_CHECK_S, BuildFailed, Library
 from bot.settings import Settings
 from bot.state.feedback import FeedbackStore
 from bot.state.sqlite import StateError
@@ -138,15 +138,22 @@ def _watch_store(settings: Settings) -> WatchStore | None:
 
 def _schedule_refresh(application: BotApplication, interval: float) -> None:
     """The refresh runs at start (what the build made at start matched is sent) and then every
-    ``interval`` seconds; with 0, only at start (and after each /reindex)."""
+    ``interval`` seconds; with 0, only at start (and after each /reindex). Whatever the interval,
+    a build another process put in service is loaded within ``RELOAD_CHECK_S`` seconds."""
     queue = application.job_queue
     if queue is None:  # pragma: no cover - python-telegram-bot[job-queue] is a dependency
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+    queue.run_repeating(_reload_job, interval=RELOAD_CHECK_S, first=RELOAD_CHECK_S, name="reload")
     if interval > 0:
         # A second instance may start while a long rebuild runs; it returns at once (one refresh at a time).
         queue.run_repeating(_refresh_job, interval=interval, first=0, name="refresh", job_kwargs={"max_instances": 2})
     else:
         queue.run_once(_refresh_job, when=0, name="refresh")
+
+
+async def _reload_job(context: BotContext) -> None:
+    """Serve a build another process (``incident-bot index build`` from cron) put in service."""
+    await asyncio.to_thread(context.bot_data.library.reload_if_changed)
 
 
 async def _refresh_job(context: BotContext) -> None:
@@ -195,7 +202,7 @@ async def _register_commands(application: BotApplication) -> None:
     description (shown before a user's first message) and short description (its profile)."""
     bot_data = _bot_data(application)
     await commands.set_menus(application, sorted(bot_data.access.admins), bot_data.commands)
-    info = (await asyncio.to_thread(lambda: bot_data.library.engine)).info
+    info = bot_data.library.engine.info
     try:
         await application.bot.set_my_description(render.render_description(info))
         await application.bot.set_my_short_description(render.render_short_description(info))

@@ -84,9 +84,8 @@ CANNOT_READ = (
 
 
 async def _engine(context: BotContext) -> Engine:
-    """The engine in service, taken in a worker thread: taking it may load a newer build."""
-    library = context.bot_data.library
-    return await asyncio.to_thread(lambda: library.engine)
+    """The engine in service (a newer build is loaded by the reload job, not here)."""
+    return context.bot_data.library.engine
 
 
 def _user_id(update: Update) -> int | None:

@@ -80,6 +80,8 @@ class Watcher:
         async with self._running:
             status = RefreshStatus(started_at=time.time())
             started = time.perf_counter()
+            # A build another process made is served first: the staleness check is then against it.
+            await asyncio.to_thread(self.library.reload_if_changed)
             if self.library.rebuilding:
                 status.outcome = "busy"  # a /reindex is running: its build is handled after it
             elif await asyncio.to_thread(self._stale):
@@ -126,7 +128,7 @@ class Watcher:
             return (await self._after_build(bot))[1]
 
     async def _after_build(self, bot: Bot) -> tuple[Queued | None, int]:
-        engine = await asyncio.to_thread(lambda: self.library.engine)
+        engine = self.library.engine
         if self.store is None:
             return None, 0
         queued = await asyncio.to_thread(queue_matches, self.store, engine, self.library.index_dir)

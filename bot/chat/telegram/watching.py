@@ -86,7 +86,7 @@ async def watch_command(update: Update, context: BotContext) -> None:
     if problems:
         await _reply(update, escape("; ".join(problems)) + ".")
         return
-    engine = await asyncio.to_thread(lambda: watcher.library.engine)
+    engine = watcher.library.engine
     if not is_watchable(engine, text):
         await _reply(update, f"There is nothing to watch for in <i>{_echo(text)}</i>: give a name, a word or a filter.")
         return
