@@ -106,3 +106,22 @@ def test_a_message_of_only_punctuation_after_an_answer_finds_nothing():
     conversation = Conversation()
     conversation.ask(ENGINE, "what happened with the Kaseya VSA servers?")
     assert conversation.ask(ENGINE, "???").hits == ()
+
+
+HOSTING = note(
+    "Ransomware takes down Cloudhost servers",
+    [
+        "A ransomware attack took down the servers of Cloudhost, a hosting firm for law offices.",
+        "The company did not name the gang behind the attack.",
+        "Hosting firms are often hit because their customers pay quickly, and ransomware gangs know it.",
+    ],
+)
+
+
+def test_a_which_gang_follow_up_shows_the_paragraph_about_the_gang_not_one_whose_only_capital_opens_a_sentence():
+    conversation = Conversation()
+    hosting = engine(HOSTING, KASEYA)
+    conversation.ask(hosting, "what happened to the Cloudhost servers?")
+    gang = conversation.ask(hosting, "did they say which gang did it?")
+    assert gang.about == HOSTING.title
+    assert gang.hits[0].passage == "The company did not name the gang behind the attack."

@@ -267,14 +267,15 @@ class _Words:
 
 
 def _name_grade(asked: Asked, text: str, match: re.Match[str], words: _Words) -> float:
-    """A name next to the question's words answers "who" surely; one opening a sentence may be
-    any capitalised word ("However")."""
+    """A name next to the question's words answers "who" surely; a capitalised word opening a
+    sentence is no sign of a name ("However", "Attacks on..."): nearly every paragraph has one, so
+    counting it let a paragraph that merely opens with a noun outrank the one that answers."""
     start, end = match.start(), match.end()
     if _CALENDAR.fullmatch(match.group()):
         return 0.0
     before = text[max(0, start - NEAR) : start]
     if not before.strip() or before.rstrip().endswith((".", "!", "?", ":", '"', "\u201c", "\u201d")):
-        return WEAK
+        return 0.0
     if asked.context & (words.within(start - NEAR, start) | words.within(end, end + NEAR)):
         return EXACT
     return PLAIN
