@@ -125,3 +125,22 @@ def test_a_which_gang_follow_up_shows_the_paragraph_about_the_gang_not_one_whose
     gang = conversation.ask(hosting, "did they say which gang did it?")
     assert gang.about == HOSTING.title
     assert gang.hits[0].passage == "The company did not name the gang behind the attack."
+
+
+OAKDALE = note(
+    "Oakdale billing systems locked by ransomware",
+    [
+        "The city of Oakdale was hit by ransomware that locked its billing systems.",
+        "The gang demanded a ransom and threatened to leak resident records.",
+        "Officials said the ransom was set at 400,000 dollars in bitcoin.",
+    ],
+)
+
+
+def test_and_the_ransom_after_an_answer_shows_the_paragraph_with_the_amount():
+    conversation = Conversation()
+    city = engine(OAKDALE, KASEYA)
+    conversation.ask(city, "what happened to the Oakdale billing systems?")
+    ransom = conversation.ask(city, "and the ransom?")
+    assert ransom.about == OAKDALE.title and ransom.question == "and the ransom?"
+    assert "400,000 dollars" in ransom.hits[0].passage

@@ -12,7 +12,8 @@ Whether a message leans on the story or names a new one is decided by what its o
   clearly more of it (NEW_STORY_MARGIN) than the story does.
 
 A message made only of question words and pronouns ("where were they?") is asked of the story
-with the story's words, its cue choosing the paragraph. Smalltalk, filter listings and messages
+with the story's words, its cue choosing the paragraph; one naming only a thing ("and the
+ransom?") is asked as "what ransom?", so that its cue does too. Smalltalk, filter listings and messages
 in other languages leave the story as it was. Pure search-layer state: the Telegram handlers
 keep one ``Conversation`` per chat in ``Conversations``.
 """
@@ -39,6 +40,11 @@ _LEANING = re.compile(
     r"\b(?:it|its|it's|they|them|their|theirs|this|that|these|those|he|him|his|she|her|there|"
     r"the (?:attack|attackers?|hackers?|group|gang|company|victims?|breach|hack|incident|malware|bug|flaw))\b"
     r"|^\s*(?:and|also|so|but|then|what about|how about|any|anything|else)\b",
+    re.IGNORECASE,
+)
+# "and the ransom?", "what about the patch?": a thing named alone, asked of the story as "what ransom?".
+_ELLIPTIC = re.compile(
+    r"^\s*(?:and|what about|how about)\s+(?:the |its |their )?((?:[\w'-]+ ){0,2}[\w'-]+)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 _NOT_QUESTIONS = (Outcome.SMALLTALK, Outcome.LISTING, Outcome.OTHER_LANGUAGE)
@@ -76,7 +82,7 @@ class Conversation:
             return self._settle(engine, replace(within, hits=hits, question=message, about=story.title), story)
         if not replied and engine.names_outside(text, story):
             return self._settle(engine, alone, None)
-        within = engine.ask(message, top, story=story)
+        within = replace(engine.ask(_as_asked(message, engine), top, story=story), question=message)
         if not within.hits and engine.ranker.query_terms(text)[0]:
             # Its words are not in the story (but some are in the notes): ask the story with the
             # words of the question before.
@@ -112,6 +118,17 @@ def _leans(engine: Engine, message: str) -> bool:
     that names nothing cannot name another story."""
     text = engine.parse(message).text
     return bool(_LEANING.search(message)) or len(engine.tokenizer(text)) <= SHORT or not engine.names(text)
+
+
+def _as_asked(message: str, engine: Engine) -> str:
+    """An elliptic follow-up that names only a thing ("and the ransom?") asks which or what that
+    thing was, so it is asked as "what ransom?": the cue (money here, a name for "and the gang?",
+    a version, a date) then chooses the story's paragraph, not the position of the first one
+    that repeats the word. Any other message is asked as it is."""
+    elliptic = _ELLIPTIC.match(message)
+    if elliptic is None or asked_for(message, engine.tokenizer) is not None:
+        return message
+    return f"what {elliptic.group(1)}?"
 
 
 def _by_cue(engine: Engine, asked: Asked, hits: tuple[Hit, ...]) -> tuple[Hit, ...]:
