@@ -144,3 +144,23 @@ def test_and_the_ransom_after_an_answer_shows_the_paragraph_with_the_amount():
     ransom = conversation.ask(city, "and the ransom?")
     assert ransom.about == OAKDALE.title and ransom.question == "and the ransom?"
     assert "400,000 dollars" in ransom.hits[0].passage
+
+
+MILLTOWN = note(
+    "Milltown water billing hit by ransomware",
+    [
+        "Milltown's water billing was hit by ransomware, and the gang left a ransom note on every server.",
+        "Residents could not pay their bills online for a week.",
+        "The attackers asked for 250,000 dollars in bitcoin to unlock the servers.",
+    ],
+)
+
+
+def test_and_the_ransom_shows_the_amount_under_the_answer_though_its_sentence_never_says_ransom():
+    conversation = Conversation()
+    town = engine(MILLTOWN, KASEYA)
+    conversation.ask(town, "what happened to Milltown's water billing?")
+    ransom = conversation.ask(town, "and the ransom?")
+    shown = [ransom.hits[0].passage, *(s.text for s in ransom.hits[0].supporting)]
+    assert ransom.about == MILLTOWN.title
+    assert any("250,000 dollars" in text for text in shown)
