@@ -62,14 +62,14 @@ def test_current_points_at_a_complete_build(written):
 
 def test_a_build_that_fails_mid_write_leaves_the_previous_index_loading(small_index, written, monkeypatch):
     before = current_build(written)
-    real = store._write_synced
+    real = store._fsync
 
-    def die_on_terms(path, data):
+    def die_on_terms(path):
         if path.name == "terms.txt":
             raise KeyboardInterrupt  # as if the process were stopped half way
-        real(path, data)
+        real(path)
 
-    monkeypatch.setattr(store, "_write_synced", die_on_terms)
+    monkeypatch.setattr(store, "_fsync", die_on_terms)
     with pytest.raises(KeyboardInterrupt):
         write_index(small_index, written)
     assert current_build(written) == before

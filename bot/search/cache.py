@@ -300,10 +300,12 @@ class BuildCache:
         head = len(_MAGIC) + 4
         if not data.startswith(_MAGIC) or len(data) < head:
             raise ValueError("not a build cache of this format")
-        payload = data[head:]
-        if _checksum(payload) != data[len(_MAGIC) : head]:
+        # The payload read in place (a memoryview, a stream sharing ``data``), never copied.
+        if _checksum(memoryview(data)[head:]) != data[len(_MAGIC) : head]:
             raise ValueError("checksum mismatch")
-        body = _SafeUnpickler(io.BytesIO(payload)).load()
+        stream = io.BytesIO(data)
+        stream.seek(head)
+        body = _SafeUnpickler(stream).load()
         if body["code"] != code_version():
             raise ValueError("written by another version of the parser or tokenizer")
         terms = body["terms"].split("\n") if body["terms"] else []
@@ -329,7 +331,7 @@ class _SafeUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a build cache")
 
 
-def _checksum(payload: bytes) -> bytes:
+def _checksum(payload: bytes | memoryview) -> bytes:
     """CRC-32: catches a torn or damaged file (it guards against accidents, not attackers; the
     index folder is as trusted as the index in it, and unpickling admits builtins only)."""
     return zlib.crc32(payload).to_bytes(4, "big")

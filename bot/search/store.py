@@ -77,7 +77,7 @@ def write_index(index: Index, index_dir: Path, changes: NoteChanges | None = Non
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _fsync_dir(builds)
+    _fsync(builds)
     try:
         replaced: str | None = Path(current_target(index_dir)).name
     except OSError:
@@ -91,7 +91,7 @@ def write_index(index: Index, index_dir: Path, changes: NoteChanges | None = Non
     except BaseException:
         link.unlink(missing_ok=True)
         raise
-    _fsync_dir(index_dir)
+    _fsync(index_dir)
     _prune(builds, keep={final.name, replaced})
     return final
 
@@ -217,6 +217,8 @@ def _matrix(arrays: dict[str, np.ndarray], prefix: str, n_docs: int) -> BM25Matr
 
 
 def _write_files(index: Index, folder: Path) -> dict[str, int]:
+    """Every file written, then every one synced: one journal commit can carry them all, where
+    syncing each as it was written waited for a commit per file."""
     p, pm, nm = index.passages, index.passage_bm25, index.note_bm25
     arrays = {
         "passage_offsets": p.offsets,
@@ -233,13 +235,14 @@ def _write_files(index: Index, folder: Path) -> dict[str, int]:
     for name, array in arrays.items():
         with open(folder / f"{name}.npy", "wb") as fh:
             np.save(fh, np.ascontiguousarray(array))
-            fh.flush()
-            os.fsync(fh.fileno())
-    _write_synced(folder / "passages.bin", bytes(p.blob))
-    _write_synced(folder / "terms.txt", "\n".join(index.terms).encode("utf-8"))
+    (folder / "passages.bin").write_bytes(p.blob)
+    (folder / "terms.txt").write_bytes("\n".join(index.terms).encode("utf-8"))
     columns = notes_to_columns(index.notes) | {"hash": list(index.note_hash)}
-    _write_synced(folder / "notes.json", json.dumps(columns, ensure_ascii=False).encode("utf-8"))
-    return {f.name: f.stat().st_size for f in sorted(folder.iterdir())}
+    (folder / "notes.json").write_bytes(json.dumps(columns, ensure_ascii=False).encode("utf-8"))
+    files = sorted(folder.iterdir())
+    for path in files:
+        _fsync(path)
+    return {f.name: f.stat().st_size for f in files}
 
 
 def _manifest(
@@ -326,7 +329,7 @@ def _write_synced(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
