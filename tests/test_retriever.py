@@ -72,6 +72,12 @@ def test_a_passage_holds_its_title_words_and_its_own():
     assert (second.position, second.holds) == (1, {"conti", "patient"})
 
 
+def test_passages_of_several_notes_at_once_are_each_notes_passages_in_the_order_asked():
+    retriever, terms = _retriever(), ["conti", "patient", "gang"]
+    assert retriever.passages_of_notes([2, 0, 1], terms) == [retriever.passages_of(n, terms) for n in (2, 0, 1)]
+    assert [p.passage for p in retriever.passages_of_notes([2, 0], terms)[1]] == [0, 1]
+
+
 def test_term_statistics_count_articles():
     retriever = _retriever()
     assert (retriever.note_frequency("conti"), retriever.note_frequency("nowher")) == (2, 0)

@@ -15,6 +15,7 @@ when it clearly leads.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
@@ -35,6 +36,7 @@ DEPTH_STEP = 0.25  # hits: how far an article's next passage falls behind its be
 CANDIDATE_NOTES = 8
 LEADING = 3  # articles whose passages are all graded for the answer type
 GRADED_OTHERS = 3  # passages graded in each further article
+_NOT_ALNUM = re.compile(r"[\W_]+")  # exactly what str.isalnum rejects (\w is isalnum and "_")
 SMALL_COLLECTION = 50  # notes below which a lower-case word found nowhere counts as paraphrased
 
 
@@ -141,7 +143,8 @@ class Ranker:
         held = relevance(notes[:CANDIDATE_NOTES], weights, missing_idf, self.retriever.name_share)
         if held < MIN_RELEVANCE:
             return Ranked((), weights, corrections, relevance=held)
-        passages = {hit.note: self.retriever.passages_of(hit.note, terms) for hit in notes}
+        numbers = [hit.note for hit in notes]
+        passages = dict(zip(numbers, self.retriever.passages_of_notes(numbers, terms), strict=True))
         articles = self._articles(notes, passages, main)
         chooser = PassageChooser(self.retriever, self.tokenize, text, weights, self.stories.title_terms)
         # The leading articles' order matters most (their paragraphs fill the first pages and the
@@ -235,4 +238,4 @@ def _unit(scores: np.ndarray) -> np.ndarray:
 
 def _text_key(text: str) -> str:
     """Letters and digits of a passage's start: equal for the same paragraph in two notes."""
-    return "".join(c for c in text[:1000].casefold() if c.isalnum())[:200]
+    return _NOT_ALNUM.sub("", text[:1000].casefold())[:200]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Protocol
 
 import numpy as np
@@ -67,6 +68,9 @@ class Retriever(Protocol):
     def passages_of(self, note: int, terms: Sequence[str]) -> list[PassageHit]:
         """Every passage of ``note`` in order, scored for ``terms``."""
 
+    def passages_of_notes(self, notes: Sequence[int], terms: Sequence[str]) -> list[list[PassageHit]]:
+        """``passages_of`` for each of ``notes`` at once: a ranking reads a few dozen articles."""
+
     def passage_text(self, passage: int) -> str: ...
 
     def note(self, note: int) -> Note: ...
@@ -82,6 +86,8 @@ class LocalRetriever:
         # Passages of note n are the contiguous range first[n]:first[n + 1].
         self._first = np.searchsorted(self._passage_note, np.arange(len(index.notes) + 1))
         self._df = np.diff(index.note_bm25.indptr)
+        matrix = index.passage_bm25
+        self._indptr, self._docs, self._weights = matrix.indptr, matrix.docs, matrix.weights
         self._candidates: list[str] | None = None
 
     def note_count(self) -> int:
@@ -135,26 +141,52 @@ class LocalRetriever:
         return [NoteHit(int(n), float(scores[n]), frozenset(t for t in distinct if held[t][n])) for n in top.tolist()]
 
     def passages_of(self, note: int, terms: Sequence[str]) -> list[PassageHit]:
-        lo, hi = int(self._first[note]), int(self._first[note + 1])
-        scores = np.zeros(hi - lo)
-        holds: list[set[str]] = [set() for _ in range(hi - lo)]
+        return self.passages_of_notes([note], terms)[0]
+
+    def passages_of_notes(self, notes: Sequence[int], terms: Sequence[str]) -> list[list[PassageHit]]:
+        los, his = self._first[notes], self._first[np.asarray(notes, dtype=np.int64) + 1]
+        sizes = his - los
+        # The passages of every note, one after the other: each term's row is searched once for all.
+        starts = np.concatenate(([0], np.cumsum(sizes)))
+        passages = np.repeat(los - starts[:-1], sizes) + np.arange(starts[-1])
+        scores = np.zeros(len(passages))
         counts: dict[str, int] = {}
         for term in terms:
             counts[term] = counts.get(term, 0) + 1
-        matrix = self.index.passage_bm25
-        for term in sorted(counts, key=lambda t: self.index.vocab.get(t, -1)):
-            term_id = self.index.vocab.get(term)
-            if term_id is None:
+        vocab, indptr, docs, weights = self.index.vocab, self._indptr, self._docs, self._weights
+        # Scores are summed in term-id order, as rank-bm25's get_scores adds them per term. The
+        # terms a passage holds are bits, and passages with the same bits share one frozenset:
+        # most passages of an article hold the same few (title) terms.
+        known = sorted((term_id, term) for term in counts if (term_id := vocab.get(term)) is not None)
+        bits = np.zeros(len(passages), dtype=object if len(known) > 62 else np.int64)
+        for bit, (term_id, term) in enumerate(known):
+            row = slice(indptr[term_id], indptr[term_id + 1])
+            row_docs = docs[row]
+            if not len(row_docs):
                 continue
-            docs, weights = matrix.row(term_id)
-            start, end = np.searchsorted(docs, (lo, hi))
-            scores[docs[start:end] - lo] += counts[term] * weights[start:end]
-            for i in (docs[start:end] - lo).tolist():
-                holds[i].add(term)
-        return [
-            PassageHit(lo + i, note, int(self._position[lo + i]), float(scores[i]), frozenset(holds[i]))
-            for i in range(hi - lo)
-        ]
+            at = np.minimum(row_docs.searchsorted(passages), len(row_docs) - 1)
+            held = row_docs[at] == passages
+            scores[held] += counts[term] * weights[row][at[held]]
+            bits[held] |= 1 << bit
+        sets: dict[int, frozenset[str]] = {}
+        out: list[list[PassageHit]] = []
+        rows = zip(
+            passages.tolist(),
+            self._position[passages].tolist(),
+            scores.tolist(),
+            bits.tolist(),
+            strict=True,
+        )
+        for note, size in zip(notes, sizes.tolist(), strict=True):
+            hits = []
+            for passage, position, score, mask in islice(rows, size):
+                holds = sets.get(mask)
+                if holds is None:
+                    # A set's copy, as ever: its order is that of the sums over it (coverage).
+                    holds = sets[mask] = frozenset(set(term for bit, (_, term) in enumerate(known) if mask >> bit & 1))
+                hits.append(PassageHit(passage, note, position, score, holds))
+            out.append(hits)
+        return out
 
     def passage_text(self, passage: int) -> str:
         return self.index.passages.text(passage)
