@@ -50,6 +50,8 @@ class Stories:
     def title_overlap(self, a: Note, b: Note) -> float:
         """How much of their titles two notes share, 0..1, weighted by idf."""
         first, second = self.title_terms(a), self.title_terms(b)
+        if first.isdisjoint(second):
+            return 0.0  # most pairs of one answer's articles: no idf to add up
         union = sum(self._idf(t) for t in first | second)
         return sum(self._idf(t) for t in first & second) / union if union > 0 else 0.0
 
