@@ -164,3 +164,24 @@ def test_and_the_ransom_shows_the_amount_under_the_answer_though_its_sentence_ne
     shown = [ransom.hits[0].passage, *(s.text for s in ransom.hits[0].supporting)]
     assert ransom.about == MILLTOWN.title
     assert any("250,000 dollars" in text for text in shown)
+
+
+NCSC = note(
+    "Agency tells firms to brace for destructive cyberattacks",
+    [
+        "The national cyber agency urged firms to brace for destructive cyberattacks this winter.",
+        "To prepare, the agency recommends that firms take the following steps:",
+        "Patch systems; improve access controls and enable multi-factor authentication; keep offline backups.",
+        "The agency said no specific threat to firms had been identified.",
+    ],
+)
+
+
+def test_a_follow_up_answered_by_a_paragraph_announcing_a_list_shows_the_list():
+    conversation = Conversation()
+    agency = engine(NCSC, KASEYA)
+    conversation.ask(agency, "why should firms brace for destructive cyberattacks?")
+    steps = conversation.ask(agency, "what steps does it recommend?")
+    assert steps.about == NCSC.title
+    assert steps.hits[0].passage.startswith("To prepare, the agency recommends")
+    assert "Patch systems" in steps.hits[0].passage

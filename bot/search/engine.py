@@ -135,7 +135,7 @@ class Engine:
     def hit(self, rank: int, passage: PassageHit, score: float, weights: Mapping[str, float]) -> Hit:
         """A passage as the chat layer shows it: its note, the question's words marked, and the
         sentence holding most of their weight."""
-        text = self.retriever.passage_text(passage.passage)
+        text = self._with_continuation(passage)
         matched = [(s, e, t) for s, e, t in self.tokenizer.spans(text) if t in weights]
         return Hit(
             rank=rank,
@@ -146,6 +146,15 @@ class Engine:
             highlights=tuple((s, e) for s, e, _ in matched),
             sentence=best_sentence(text, matched, weights),
         )
+
+    def _with_continuation(self, passage: PassageHit) -> str:
+        """The passage's text, and the next paragraph of its article when it ends announcing it
+        with a colon ("... perform the following steps:"): the list it announces is what it says."""
+        text = self.retriever.passage_text(passage.passage)
+        if not text.rstrip().endswith(":"):
+            return text
+        following = [p for p in self.retriever.passages_of(passage.note, ()) if p.position == passage.position + 1]
+        return f"{text}\n\n{self.retriever.passage_text(following[0].passage)}" if following else text
 
     def _supporting(self, question: str, first: Hit, ranked: Ranked) -> tuple[Supporting, ...]:
         """Sentences of the first answer's story that hold what its paragraph lacks."""
