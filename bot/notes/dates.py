@@ -12,7 +12,8 @@ from datetime import date, datetime
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:$|[T ])")
 _MONTH_DAY_YEAR = re.compile(r"([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})\b")
-_MONTHS = {
+# Month names and their usual abbreviations -> 1..12: the one table (dates of notes, months in questions).
+MONTHS = {
     name: number
     for number, names in enumerate(
         (
@@ -70,7 +71,7 @@ def date_of(value: object) -> date | None:
 
 
 def _named(month: str, day: str, year: str) -> date | None:
-    number = _MONTHS.get(month.lower())
+    number = MONTHS.get(month.lower())
     return _safe_date(int(year), number, int(day)) if number else None
 
 

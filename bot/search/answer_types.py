@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
+from bot.notes.dates import MONTHS
 from bot.search.lexicon import DEMONYMS
 from bot.search.tokenize import Tokenizer
 
@@ -103,13 +104,8 @@ _CALENDAR = re.compile(
 _MONTH_BEFORE = re.compile(rf"\b{_MONTH}\s?$", re.IGNORECASE)
 # A month by its name, whole ("_MONTH" also matches "decided", "market"): "may" only before a number.
 _NAMED_MONTH = re.compile(
-    r"\b(january|february|march|april|june|july|august|september|october|november|december"
-    r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|may(?=\s\d))\b",
-    re.IGNORECASE,
+    r"\b(" + "|".join(sorted(MONTHS.keys() - {"may"}, key=len, reverse=True)) + r"|may(?=\s\d))\b", re.IGNORECASE
 )
-_MONTH_NUMBER = {
-    m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))
-}
 # Numbers of a text about another month than the question names ("Last month, Microsoft published 67
 # fixes in the December 2021 Patch Tuesday ... six zero-day flaws" for January's) are not its answer.
 _DATED = frozenset({Kind.COUNT, Kind.MONEY, Kind.PERCENT})
@@ -174,7 +170,7 @@ def asked_for(question: str, terms: Callable[[str], Iterable[str]]) -> Asked | N
 
 def _months(text: str) -> frozenset[int]:
     """The months (1-12) ``text`` names by name ("January", "jan", "Sept."; "may" only before a day or year)."""
-    return frozenset(_MONTH_NUMBER[m.group(1)[:3].casefold()] for m in _NAMED_MONTH.finditer(text))
+    return frozenset(MONTHS[m.group(1).casefold()] for m in _NAMED_MONTH.finditer(text))
 
 
 def _kind(q: str) -> Kind | None:

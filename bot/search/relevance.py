@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
+from bot.notes.dates import MONTHS
 from bot.search.retriever import NoteHit
 
 # A question is declined when no top article holds this idf-weighted share of its words: the
@@ -20,7 +21,6 @@ NAME_SHARE = 0.5
 # Between MIN_RELEVANCE and this the best match is shown as unsure: it may not answer.
 SURE_RELEVANCE = 0.8
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_YEAR = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? +((?:19|20)\d\d)\b", re.IGNORECASE
 )
@@ -67,6 +67,6 @@ def is_sure(held: float, question: str, last_date: date | None) -> bool:
     if any(int(y) > last_date.year for y in _YEAR.findall(question)):
         return False
     return all(
-        (int(year), _MONTHS.index(month[:3].lower()) + 1) <= (last_date.year, last_date.month)
+        (int(year), MONTHS[month.lower()]) <= (last_date.year, last_date.month)
         for month, year in _MONTH_YEAR.findall(question)
     )

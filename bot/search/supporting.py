@@ -31,13 +31,11 @@ W_PRIOR = 0.2  # how well the sentence's paragraph answers, by the article's own
 W_TITLED = 0.5  # a question word the title holds but the paragraph does not
 MIN_ABOUT = 0.1  # how much of the question's weight a sentence must hold to be about it
 MIN_EXPLAINS = 0.45  # an explanation sentence holds this share of a how/why question's weight
-W_EXPLAINS = 0.3
+W_EXPLAINS = 0.3  # weight of the share of the question an explanation sentence holds
 # A CVE id, a version or a sum of money is the answer wherever it is written, though the sentence shares
 # no word with the question ("The issue is caused by CVE-2021-27653" for "which cve affected ford's
 # website?", "the price tag for decryption was $200k" for "and the ransom?").
-IDENTIFIERS = frozenset(
-    {Kind.CVE, Kind.VERSION, Kind.MONEY}
-)  # weight of the share of the question an explanation sentence holds
+IDENTIFIERS = frozenset({Kind.CVE, Kind.VERSION, Kind.MONEY})
 # Chosen on bench/questions.jsonl; ../shared/eval and bench/heldout_questions.jsonl check them.
 
 
