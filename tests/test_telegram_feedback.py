@@ -143,14 +143,19 @@ def test_votes_survive_a_restart_and_stats_shows_the_counts(chat: Chat) -> None:
     assert "Feedback: 1 👍, 1 👎" in stats
 
 
-def test_a_vote_on_a_forgotten_answer_gets_the_expired_notice(chat: Chat) -> None:
-    old = {
+def old_bot_message() -> dict:
+    """A message the bot sent before this process started: no answer of it is remembered."""
+    return {
         "message_id": 5,
         "date": 0,
         "chat": {"id": USER, "type": "private"},
         "from": {"id": 1, "is_bot": True, "first_name": "b"},
         "text": "old",
     }
+
+
+def test_a_vote_on_a_forgotten_answer_gets_the_expired_notice(chat: Chat) -> None:
+    old = old_bot_message()
     calls = chat.play(chat.api.callback(USER, old, "v:gone123:0:u"))
     assert [c["text"] for c in calls if c.method == "answerCallbackQuery"] == [votes.EXPIRED]
 
@@ -221,13 +226,7 @@ def test_callback_data_with_line_breaks_cannot_forge_log_lines(
         raise RuntimeError("boom")
 
     monkeypatch.setattr("bot.chat.telegram.handlers.stale_pressed", broken)
-    old = {
-        "message_id": 5,
-        "date": 0,
-        "chat": {"id": USER, "type": "private"},
-        "from": {"id": 1, "is_bot": True, "first_name": "b"},
-        "text": "old",
-    }
+    old = old_bot_message()
     with caplog.at_level(logging.ERROR):
         chat.play(chat.api.callback(USER, old, "x\nERROR forged line\r"))
     [record] = [r for r in caplog.records if r.getMessage().startswith("Handling failed")]
