@@ -23,6 +23,11 @@ def test_version_strings_and_numbers_stay_whole():
     assert tokenize("Log4j 2.15.0 and v2.16 fix 1,000 bugs") == ["log4j", "2.15.0", "2.16", "fix", "1000", "bug"]
 
 
+def test_a_word_before_a_comma_or_full_stop_reads_as_the_same_word_elsewhere():
+    assert tokenize("Attackers, in 2021. v2, 1,000, 4.4.") == ["attack", "2021", "2", "1000", "4.4"]
+    assert tokenize("attackers in 2021 v2 1,000 4.4") == ["attack", "2021", "2", "1000", "4.4"]
+
+
 def test_curly_quotes_and_possessives_fold_to_the_plain_word():
     assert tokenize("Microsoft’s patch") == tokenize("microsoft's patch") == ["microsoft", "patch"]
 

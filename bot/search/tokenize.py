@@ -85,7 +85,7 @@ _DIGIT = re.compile(rb"[0-9]")
 
 
 def _has_digit(word: str) -> bool:
-    return any(c.isdigit() for c in word)
+    return not word.isalpha() and any(c.isdigit() for c in word)
 
 
 def _chunks_of(text: str) -> list[bytes]:
@@ -157,11 +157,11 @@ class Tokenizer:
         word = DEMONYMS.get(word, word)
         if word in STOPWORDS or not word:
             return None
-        if word[0] == "v" and word[1:2].isdigit():
-            word = word[1:]
-        if any(c.isdigit() for c in word):
-            return word.replace(",", "")
-        if "'" in word:
+        if not word.isalpha():  # letters only, the most of words: no digit, no apostrophe
+            if word[0] == "v" and word[1:2].isdigit():
+                word = word[1:]
+            if _has_digit(word):
+                return word.replace(",", "")
             word = word.replace("'", "")
         stem: str = self._stemmer.stemWord(word)
         return stem
@@ -195,6 +195,10 @@ class Tokenizer:
             cache[chunk] = self._chunk_terms(chunk)
 
     def _chunk_terms(self, chunk: bytes) -> tuple[str, ...]:
+        word = chunk.rstrip(b".,")
+        if word.isalnum():  # ASCII letters and digits, perhaps ending a clause: _TOKEN reads one word
+            term = self.term(word.decode("ascii"))
+            return () if term is None else (term,)
         words = _TOKEN.findall(normalize(chunk.decode("utf-8", "surrogatepass")))
         return tuple(t for w in words if (t := self.term(w)) is not None)
 
