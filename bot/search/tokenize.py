@@ -131,7 +131,7 @@ class Tokenizer:
     """Caches the terms of each distinct chunk of text: news text repeats its words, so each is
     stemmed once and the per-word work of a whole text is a few C-level split, set and map calls."""
 
-    _stemmer: Stemmer.Stemmer = field(default_factory=lambda: Stemmer.Stemmer("english"))
+    _stemmer: Stemmer.Stemmer = field(default_factory=lambda: Stemmer.Stemmer("english", 0))
     _cache: dict[str, str | None] = field(default_factory=dict)
     _numbers: dict[str, str | None] = field(default_factory=dict)
     _chunks: dict[bytes, tuple[str, ...]] = field(default_factory=dict)
