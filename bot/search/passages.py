@@ -69,12 +69,16 @@ class PassageChooser:
         # When the title explains every word, the paragraph that restates them leads.
         wanted = untitled or asked
         body = np.zeros(len(passages))
+        sums: dict[frozenset[str], float] = {}  # most passages of an article hold the same few terms
         for i, passage in enumerate(passages):
             # Each passage is indexed with its title, so for a word not in the title, being held
             # by the passage means being in its text; title words need the text itself.
             if untitled:
-                held = wanted & passage.holds
+                value = sums.get(passage.holds)
+                if value is None:
+                    value = sums[passage.holds] = sum(self.weights[t] for t in wanted & passage.holds)
+                body[i] = value
             else:
                 held = wanted & set(self.tokenize(self.retriever.passage_text(passage.passage)))
-            body[i] = sum(self.weights[t] for t in held)
+                body[i] = sum(self.weights[t] for t in held)
         return body / (sum(self.weights[t] for t in wanted) or 1.0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -31,10 +31,10 @@ class NoteHit:
     holds: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class PassageHit:
+class PassageHit(NamedTuple):
     """A passage of an article, its passage BM25 score (with the title), and the terms it holds
-    (title included: every passage is indexed with its article's title)."""
+    (title included: every passage is indexed with its article's title). A named tuple, not a
+    frozen dataclass: a question makes hundreds, and a tuple is made four times as fast."""
 
     passage: int
     note: int
