@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import pairwise
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -168,25 +168,22 @@ class LocalRetriever:
             held = row_docs[at] == passages
             scores[held] += counts[term] * weights[row][at[held]]
             bits[held] |= 1 << bit
-        sets: dict[int, frozenset[str]] = {}
-        out: list[list[PassageHit]] = []
-        rows = zip(
-            passages.tolist(),
-            self._position[passages].tolist(),
-            scores.tolist(),
-            bits.tolist(),
-            strict=True,
+        masks = bits.tolist()
+        # A set's copy, as ever: its order is that of the sums over it (coverage).
+        sets = {
+            mask: frozenset(set(term for bit, (_, term) in enumerate(known) if mask >> bit & 1)) for mask in set(masks)
+        }
+        hits = list(
+            map(
+                PassageHit,
+                passages.tolist(),
+                np.repeat(np.asarray(notes, dtype=np.int64), sizes).tolist(),
+                self._position[passages].tolist(),
+                scores.tolist(),
+                map(sets.__getitem__, masks),
+            )
         )
-        for note, size in zip(notes, sizes.tolist(), strict=True):
-            hits = []
-            for passage, position, score, mask in islice(rows, size):
-                holds = sets.get(mask)
-                if holds is None:
-                    # A set's copy, as ever: its order is that of the sums over it (coverage).
-                    holds = sets[mask] = frozenset(set(term for bit, (_, term) in enumerate(known) if mask >> bit & 1))
-                hits.append(PassageHit(passage, note, position, score, holds))
-            out.append(hits)
-        return out
+        return [hits[lo:hi] for lo, hi in pairwise(starts.tolist())]
 
     def passage_text(self, passage: int) -> str:
         return self.index.passages.text(passage)
