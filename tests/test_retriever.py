@@ -72,6 +72,16 @@ def test_a_passage_holds_its_title_words_and_its_own():
     assert (second.position, second.holds) == (1, {"conti", "patient"})
 
 
+def test_a_passages_own_terms_are_its_paragraphs_without_its_title():
+    retriever = _retriever()
+    second = retriever.passages_of(0, [])[1]
+    assert retriever.passage_terms(second.passage) == {"patient", "sent", "elsewher"}
+
+
+def test_a_notes_title_terms_are_those_of_its_title():
+    assert _retriever().title_terms(2) == {"ransomwar", "gang", "leak", "file"}
+
+
 def test_passages_of_several_notes_at_once_are_each_notes_passages_in_the_order_asked():
     retriever, terms = _retriever(), ["conti", "patient", "gang"]
     assert retriever.passages_of_notes([2, 0, 1], terms) == [retriever.passages_of(n, terms) for n in (2, 0, 1)]

@@ -14,6 +14,7 @@ from bot.search import store
 from bot.search.backend import local_engine
 from bot.search.index import FORMAT_VERSION, build_index
 from bot.search.store import IndexCorrupt, IndexMissing, current_build, load_index, read_manifest, write_index
+from bot.search.tokenize import Tokenizer
 from seed_notes import write_seeds
 
 QUESTION = "who was affected in the Taiwan LINE hack?"
@@ -46,6 +47,17 @@ def test_written_index_loads_back_with_the_same_notes_passages_and_scores(small_
     ]
     assert _answers(loaded) == _answers(small_index)
     assert _answers(loaded)[0][0].startswith("therecord/LINE-accounts")
+
+
+def test_written_index_loads_back_with_each_paragraphs_and_titles_terms(small_index, written):
+    loaded = load_index(written)
+    for lists in ("ids", "offsets"):
+        assert (getattr(loaded.passages.terms, lists) == getattr(small_index.passages.terms, lists)).all()
+        assert (getattr(loaded.title_terms, lists) == getattr(small_index.title_terms, lists)).all()
+    tokenize = Tokenizer()
+    first = loaded.notes[0]
+    assert [loaded.terms[i] for i in loaded.title_terms.of(0)] == tokenize(first.title)
+    assert [loaded.terms[i] for i in loaded.passages.terms.of(0)] == tokenize(loaded.passages.text(0))
 
 
 def test_current_points_at_a_complete_build(written):

@@ -159,11 +159,14 @@ class Engine:
     def _supporting(self, question: str, first: Hit, ranked: Ranked) -> tuple[Supporting, ...]:
         """Sentences of the first answer's story that hold what its paragraph lacks."""
         best = max((within for _, within in ranked.story), default=0.0) or 1.0
-        story = ((self.retriever.passage_text(p.passage), within / best) for p, within in ranked.story)
+        story = (
+            (self.retriever.passage_text(p.passage), within / best, self.retriever.passage_terms(p.passage))
+            for p, within in ranked.story
+        )
         return supporting_sentences(
             first.passage,
             first.note.title,
-            ((text, prior) for text, prior in story if text != first.passage),
+            ((text, prior, terms) for text, prior, terms in story if text != first.passage),
             ranked.weights,
             asked_for(question, self.tokenizer),
             self.tokenizer,

@@ -14,7 +14,7 @@ from bot.search.changes import hashes_of
 from bot.search.names import capital_counts, shares
 from bot.search.tokenize import TermIds, Tokenizer, gather
 
-FORMAT_VERSION = 4  # 2: notes.json by column; 3: name_share; 4: content hash per note, changes
+FORMAT_VERSION = 5  # 2: notes.json by column; 3: name_share; 4: content hash per note, changes; 5: paragraph terms
 # Article-level BM25 counts the title this many times: a headline names what the story is about.
 # Measured with `incident-bot eval`: bench/questions.jsonl article@1 0.839 at 2 and at 4; the dev
 # set 0.80 at 2, 0.84 at 4. Changing it changes the article ranking, and makes every index stale.
@@ -22,13 +22,33 @@ TITLE_WEIGHT = 2
 
 
 @dataclass(frozen=True, slots=True)
+class TermLists:
+    """Many texts' index terms, stored once at build: text ``i``'s term ids, in order, are
+    ``ids[offsets[i]:offsets[i + 1]]``. What a question then needs of a text's words it reads
+    here instead of tokenizing the text again."""
+
+    ids: np.ndarray  # int32, ids into Index.terms
+    offsets: np.ndarray  # int64, one more than there are texts
+
+    def of(self, i: int) -> np.ndarray:
+        return self.ids[self.offsets[i] : self.offsets[i + 1]]
+
+    @classmethod
+    def from_flat(cls, ids: np.ndarray, lengths: np.ndarray) -> TermLists:
+        return cls(np.asarray(ids, dtype=np.int32), np.concatenate(([0], np.cumsum(lengths))).astype(np.int64))
+
+
+@dataclass(frozen=True, slots=True)
 class PassageTable:
-    """All passage texts in one UTF-8 blob with offsets, so loading is a memory map, not a parse."""
+    """All passage texts in one UTF-8 blob with offsets, so loading is a memory map, not a parse;
+    and each paragraph's own terms (its title's left out), so choosing among an article's
+    paragraphs needs no tokenizing."""
 
     blob: bytes | memoryview
     offsets: np.ndarray  # int64, n + 1
     note: np.ndarray  # int32: which note each passage belongs to
     position: np.ndarray  # int32: paragraph number inside its note
+    terms: TermLists  # of each passage's paragraph
 
     def __len__(self) -> int:
         return len(self.note)
@@ -38,7 +58,7 @@ class PassageTable:
         return str(self.blob[lo:hi], "utf-8")
 
     @classmethod
-    def from_texts(cls, texts: list[str], note: list[int], position: list[int]) -> PassageTable:
+    def from_texts(cls, texts: list[str], note: list[int], position: list[int], terms: TermLists) -> PassageTable:
         encoded = [t.encode("utf-8") for t in texts]
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum([len(e) for e in encoded], out=offsets[1:])
@@ -47,6 +67,7 @@ class PassageTable:
             offsets,
             np.asarray(note, dtype=np.int32),
             np.asarray(position, dtype=np.int32),
+            terms,
         )
 
 
@@ -67,6 +88,7 @@ class Index:
     passage_bm25: BM25Matrix
     note_bm25: BM25Matrix
     name_share: np.ndarray  # float32 by term id: how often the notes write it as a name (names.py)
+    title_terms: TermLists  # of each note's title
     fingerprint: str
     seeds_dir: str
     built_at: datetime
@@ -149,7 +171,9 @@ def build_index(
         flat,
         [(at[title][passage_note], title_len[passage_note]), (at[paragraph], at[paragraph + 1] - at[paragraph])],
     )
-    paragraph_counts = np.bincount(gather(flat, at[paragraph], at[paragraph + 1] - at[paragraph]), minlength=len(vocab))
+    paragraph_lengths = at[paragraph + 1] - at[paragraph]
+    paragraph_terms = gather(flat, at[paragraph], paragraph_lengths)
+    paragraph_counts = np.bincount(paragraph_terms, minlength=len(vocab))
     # Article: the title TITLE_WEIGHT times, subtitle, body (its paragraphs are one contiguous run of texts).
     body_end = body + n_paragraphs
     note_tokens = _concat(
@@ -165,9 +189,12 @@ def build_index(
         skipped=corpus.skipped,
         terms=terms,
         vocab=vocab,
-        passages=PassageTable.from_texts(texts, owner, position),
+        passages=PassageTable.from_texts(
+            texts, owner, position, TermLists.from_flat(paragraph_terms, paragraph_lengths)
+        ),
         passage_bm25=BM25Matrix.from_flat(*passage_tokens, len(vocab)),
         note_bm25=BM25Matrix.from_flat(*note_tokens, len(vocab)),
+        title_terms=TermLists.from_flat(gather(flat, at[title], title_len), title_len),
         name_share=shares(capital_counts(texts, tokenize) if capitals is None else capitals, paragraph_counts, vocab),
         fingerprint=fingerprint,
         seeds_dir=seeds_dir,

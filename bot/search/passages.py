@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from bot.notes.models import Note
 from bot.search.answer_types import asked_for, grade
 from bot.search.retriever import PassageHit, Retriever
 from bot.search.tokenize import Tokenizer
@@ -37,9 +36,9 @@ class PassageChooser:
         tokenizer: Tokenizer,
         question: str,
         weights: Mapping[str, float],
-        title_terms: Callable[[Note], frozenset[str]],
+        title_terms: Callable[[int], frozenset[str]],
     ) -> None:
-        """``title_terms`` gives a note's title terms (``Stories.title_terms``, tokenized once per note)."""
+        """``title_terms`` gives a note's title terms by its number (``Stories.title_terms``)."""
         self.retriever = retriever
         self.title_terms = title_terms
         self.tokenize = tokenizer
@@ -53,7 +52,7 @@ class PassageChooser:
         that hold most of the question; the others are ordered by coverage and position."""
         if not passages:
             return []
-        title = self.title_terms(self.retriever.note(passages[0].note))
+        title = self.title_terms(passages[0].note)
         position = np.array([p.position for p in passages])
         within = W_BODY * self._coverage(passages, title) + W_POSITION / (1.0 + position)
         if self.asked is not None:
@@ -79,6 +78,6 @@ class PassageChooser:
                     value = sums[passage.holds] = sum(self.weights[t] for t in wanted & passage.holds)
                 body[i] = value
             else:
-                held = wanted & set(self.tokenize(self.retriever.passage_text(passage.passage)))
+                held = wanted & set(self.retriever.passage_terms(passage.passage))
                 body[i] = sum(self.weights[t] for t in held)
         return body / (sum(self.weights[t] for t in wanted) or 1.0)

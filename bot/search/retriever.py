@@ -73,6 +73,12 @@ class Retriever(Protocol):
 
     def passage_text(self, passage: int) -> str: ...
 
+    def passage_terms(self, passage: int) -> frozenset[str]:
+        """The terms of the passage's own text (its article's title left out)."""
+
+    def title_terms(self, note: int) -> frozenset[str]:
+        """The terms of the note's title."""
+
     def note(self, note: int) -> Note: ...
 
 
@@ -187,6 +193,15 @@ class LocalRetriever:
 
     def passage_text(self, passage: int) -> str:
         return self.index.passages.text(passage)
+
+    def passage_terms(self, passage: int) -> frozenset[str]:
+        return self._terms(self.index.passages.terms.of(passage))
+
+    def title_terms(self, note: int) -> frozenset[str]:
+        return self._terms(self.index.title_terms.of(note))
+
+    def _terms(self, ids: np.ndarray) -> frozenset[str]:
+        return frozenset(map(self.index.terms.__getitem__, ids.tolist()))
 
     def note(self, note: int) -> Note:
         return self.index.notes[note]

@@ -23,7 +23,7 @@ from bot.notes.models import Skipped, notes_from_columns, notes_to_columns
 from bot.search import analysis
 from bot.search.bm25 import BM25Matrix
 from bot.search.changes import NoteChanges, paths_by_kind
-from bot.search.index import FORMAT_VERSION, Index, PassageTable
+from bot.search.index import FORMAT_VERSION, Index, PassageTable, TermLists
 
 CURRENT = "current"
 BUILDS = "builds"
@@ -32,6 +32,10 @@ _ARRAYS = (
     "passage_offsets",
     "passage_note",
     "passage_position",
+    "passage_term_ids",
+    "passage_term_offsets",
+    "title_term_ids",
+    "title_term_offsets",
     "passage_indptr",
     "passage_docs",
     "passage_weights",
@@ -190,7 +194,13 @@ def load_build(build: Path, *, verify: bool = False, trust_untouched: bool = Fal
         blob = np.memmap(build / "passages.bin", dtype=np.uint8, mode="r").data if manifest["blob"] else b""
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorrupt(f"cannot read {build}: {exc}") from exc
-    if len(terms) != manifest["terms"] or len(notes) != manifest["notes"] or len(arrays["name_share"]) != len(terms):
+    if (
+        len(terms) != manifest["terms"]
+        or len(notes) != manifest["notes"]
+        or len(arrays["name_share"]) != len(terms)
+        or len(arrays["passage_term_offsets"]) != len(arrays["passage_note"]) + 1
+        or len(arrays["title_term_offsets"]) != len(notes) + 1
+    ):
         raise IndexCorrupt(f"{build} does not match its manifest")
     return Index(
         notes=notes,
@@ -198,16 +208,25 @@ def load_build(build: Path, *, verify: bool = False, trust_untouched: bool = Fal
         terms=terms,
         vocab={t: i for i, t in enumerate(terms)},
         passages=PassageTable(
-            blob, np.asarray(arrays["passage_offsets"]), arrays["passage_note"], arrays["passage_position"]
+            blob,
+            np.asarray(arrays["passage_offsets"]),
+            arrays["passage_note"],
+            arrays["passage_position"],
+            _term_lists(arrays, "passage"),
         ),
         passage_bm25=_matrix(arrays, "passage", manifest["passages"]),
         note_bm25=_matrix(arrays, "note", manifest["notes"]),
         name_share=arrays["name_share"],
+        title_terms=_term_lists(arrays, "title"),
         fingerprint=manifest["fingerprint"],
         seeds_dir=manifest["seeds_dir"],
         built_at=datetime.fromisoformat(manifest["built_at"]),
         note_hash=hashes,
     )
+
+
+def _term_lists(arrays: dict[str, np.ndarray], prefix: str) -> TermLists:
+    return TermLists(arrays[f"{prefix}_term_ids"], np.asarray(arrays[f"{prefix}_term_offsets"]))
 
 
 def _matrix(arrays: dict[str, np.ndarray], prefix: str, n_docs: int) -> BM25Matrix:
@@ -224,6 +243,10 @@ def _write_files(index: Index, folder: Path) -> dict[str, int]:
         "passage_offsets": p.offsets,
         "passage_note": p.note,
         "passage_position": p.position,
+        "passage_term_ids": p.terms.ids,
+        "passage_term_offsets": p.terms.offsets,
+        "title_term_ids": index.title_terms.ids,
+        "title_term_offsets": index.title_terms.offsets,
         "passage_indptr": pm.indptr,
         "passage_docs": pm.docs,
         "passage_weights": pm.weights,

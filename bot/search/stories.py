@@ -37,18 +37,18 @@ class Stories:
         self._retriever = retriever
         self._tokenize = tokenizer
         self._idf = idf
-        self._titles: dict[str, frozenset[str]] = {}  # by title: at most one entry per note
+        self._titles: dict[int, frozenset[str]] = {}  # by note number
 
-    def title_terms(self, note: Note) -> frozenset[str]:
-        """The index terms of ``note``'s title, tokenized once: every ranking and every fold of
-        copies compares titles."""
-        terms = self._titles.get(note.title)
+    def title_terms(self, note: int) -> frozenset[str]:
+        """The index terms of note number ``note``'s title, as a set made once: every ranking
+        and every fold of copies compares titles."""
+        terms = self._titles.get(note)
         if terms is None:
-            terms = self._titles[note.title] = frozenset(self._tokenize(note.title))
+            terms = self._titles[note] = self._retriever.title_terms(note)
         return terms
 
-    def title_overlap(self, a: Note, b: Note) -> float:
-        """How much of their titles two notes share, 0..1, weighted by idf."""
+    def title_overlap(self, a: int, b: int) -> float:
+        """How much of their titles two notes (by number) share, 0..1, weighted by idf."""
         first, second = self.title_terms(a), self.title_terms(b)
         if first.isdisjoint(second):
             return 0.0  # most pairs of one answer's articles: no idf to add up
@@ -59,7 +59,7 @@ class Stories:
         """The same article twice: one link, or nearly the same title and the same opening."""
         if a.link and a.link == b.link:
             return True
-        if self.title_overlap(a, b) < NEAR_COPY_TITLE:
+        if self.title_overlap(a_number, b_number) < NEAR_COPY_TITLE:
             return False
         first, second = set(self._opening(a_number)), set(self._opening(b_number))
         return bool(first | second) and len(first & second) >= NEAR_COPY_TEXT * len(first | second)
@@ -92,7 +92,7 @@ class Stories:
         for hit in self._retriever.top_notes(terms, CANDIDATES, window):
             other = self._retriever.note(hit.note)
             if hit.note != number and other.path != note.path:
-                overlap = 1.0 if other.link == note.link else self.title_overlap(note, other)
+                overlap = 1.0 if other.link == note.link else self.title_overlap(number, hit.note)
                 if overlap >= SAME_STORY:
                     found.append((overlap, other))
         found.sort(key=lambda pair: -pair[0])
@@ -107,7 +107,7 @@ class Stories:
         wanted = set(terms)
         titled: list[tuple[int, frozenset[str]]] = []
         for hit in self._retriever.top_notes(list(wanted), MAIN_SCAN):
-            words = self.title_terms(self._retriever.note(hit.note))
+            words = self.title_terms(hit.note)
             if wanted <= words:
                 titled.append((hit.note, words - wanted))
         if len(titled) < MAIN_MIN:

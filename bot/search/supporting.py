@@ -52,14 +52,15 @@ class _Sentence:
 def supporting_sentences(
     shown: str,
     title: str,
-    story: Iterable[tuple[str, float]],
+    story: Iterable[tuple[str, float, frozenset[str]]],
     weights: Mapping[str, float],
     asked: Asked | None,
     tokenize: Tokenizer,
 ) -> tuple[Supporting, ...]:
     """Up to MAX_SENTENCES sentences of ``story`` (the other paragraphs of the shown paragraph's
-    article, under ``title``, each with its score within the article relative to the best) that
-    add to ``shown`` what the question asks, best first, each with its question words marked."""
+    article, under ``title``, each with its score within the article relative to the best and
+    its terms) that add to ``shown`` what the question asks, best first, each with its question
+    words marked."""
     total = sum(weights.values())
     if not total:
         return ()
@@ -83,7 +84,7 @@ def supporting_sentences(
 
 def _sentences(
     shown_text: str,
-    story: Iterable[tuple[str, float]],
+    story: Iterable[tuple[str, float, frozenset[str]]],
     weights: Mapping[str, float],
     asked: Asked | None,
     tokenize: Tokenizer,
@@ -97,8 +98,15 @@ def _sentences(
     out: list[_Sentence] = []
     seen: set[str] = set()
     read = 0
-    for text, prior in story:
-        for lo, hi in sentence_spans(text):
+    graded_without_words = asked is not None and asked.kind in IDENTIFIERS
+    for text, prior, terms_held in story:
+        spans = sentence_spans(text)
+        if not graded_without_words and terms_held.isdisjoint(weights):
+            read += len(spans)  # no sentence of it can be about the question: none is tokenized
+            if read > MAX_CANDIDATES:
+                return out
+            continue
+        for lo, hi in spans:
             read += 1
             if read > MAX_CANDIDATES:
                 return out
@@ -108,7 +116,7 @@ def _sentences(
             seen.add(sentence)
             terms = frozenset(tokenize(sentence))
             about = sum(weights.get(t, 0.0) for t in terms) / total
-            if about < MIN_ABOUT and (asked is None or asked.kind not in IDENTIFIERS):
+            if about < MIN_ABOUT and not graded_without_words:
                 continue
             kind = grade(asked, sentence, tokenize, title_terms, shown) if asked is not None else 0.0
             if about < MIN_ABOUT and kind < EXACT:
