@@ -16,7 +16,7 @@ them are graded.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -234,30 +234,26 @@ class _Words:
 
     def __init__(self, text: str, tokenizer: Tokenizer) -> None:
         self._unread: Iterator[tuple[int, int, str]] | None = tokenizer.spans(text)
-        self.spans: list[tuple[int, int, str]] = []
+        # The words read so far, in order: they do not overlap, so both starts and ends ascend.
         self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.terms: list[str] = []
 
     def within(self, lo: int, hi: int) -> set[str]:
         """The terms of the words lying inside ``lo:hi``."""
         self._read_past(hi)
-        found = set()
-        spans = self.spans
-        for i in range(bisect_left(self.starts, max(0, lo)), len(spans)):
-            _, end, term = spans[i]
-            if end > hi:
-                break
-            found.add(term)
-        return found
+        return set(self.terms[bisect_left(self.starts, max(0, lo)) : bisect_right(self.ends, hi)])
 
     def _read_past(self, hi: int) -> None:
         """Reads words until one starts after ``hi`` (so every word ending by ``hi`` is read) or the text ends."""
         unread, starts = self._unread, self.starts
         if unread is None or (starts and starts[-1] > hi):
             return
-        for span in unread:
-            self.spans.append(span)
-            starts.append(span[0])
-            if span[0] > hi:
+        for start, end, term in unread:
+            starts.append(start)
+            self.ends.append(end)
+            self.terms.append(term)
+            if start > hi:
                 return
         self._unread = None
 
