@@ -217,6 +217,11 @@ def grade(
                 break
             if value <= best or match.end() - match.start() > MAX_MATCH_CHARS:
                 continue
+            # What the text alone rules out first: most matches end here, before any word is read.
+            if (kind is Kind.NAME and not _may_be_name(text, match)) or (
+                kind is Kind.COUNT and not _may_be_count(text, match)
+            ):
+                continue
             if known.issuperset(words.within(match.start(), match.end())):
                 continue
             if kind is Kind.COUNT:
@@ -258,29 +263,36 @@ class _Words:
         self._unread = None
 
 
-def _name_grade(asked: Asked, text: str, match: re.Match[str], words: _Words) -> float:
-    """A name next to the question's words answers "who" surely; a capitalised word opening a
-    sentence is no sign of a name ("However", "Attacks on..."): nearly every paragraph has one, so
-    counting it let a paragraph that merely opens with a noun outrank the one that answers."""
-    start, end = match.start(), match.end()
+def _may_be_name(text: str, match: re.Match[str]) -> bool:
+    """False for a month or weekday, and for a capitalised word opening a sentence: that is no
+    sign of a name ("However", "Attacks on..."), and nearly every paragraph has one, so counting
+    it let a paragraph that merely opens with a noun outrank the one that answers."""
     if _CALENDAR.fullmatch(match.group()):
-        return 0.0
-    before = text[max(0, start - NEAR) : start]
-    if not before.strip() or before.rstrip().endswith((".", "!", "?", ":", '"', "\u201c", "\u201d")):
-        return 0.0
+        return False
+    before = text[max(0, match.start() - NEAR) : match.start()]
+    return bool(before.strip()) and not before.rstrip().endswith((".", "!", "?", ":", '"', "\u201c", "\u201d"))
+
+
+def _name_grade(asked: Asked, text: str, match: re.Match[str], words: _Words) -> float:
+    """A name (``_may_be_name``) next to the question's words answers "who" surely."""
+    start, end = match.start(), match.end()
     if asked.context & (words.within(start - NEAR, start) | words.within(end, end + NEAR)):
         return EXACT
     return PLAIN
 
 
-def _count_grade(asked: Asked, text: str, match: re.Match[str], words: _Words) -> float:
-    """A count next to the counted noun is the answer; near the question's other words likely;
-    a year, a product number ("Windows 10") or a day of a month is no count at all."""
-    number, start, end = match.group(), match.start(), match.end()
+def _may_be_count(text: str, match: re.Match[str]) -> bool:
+    """False for a year, a product number ("Windows 10") or a day of a month: no count at all."""
+    number, start = match.group(), match.start()
     if _YEAR_ONLY.fullmatch(number) or number.count(".") > 1 or _product_number(text, start):
-        return 0.0
-    if _MONTH_BEFORE.search(text[max(0, start - 12) : start]):
-        return 0.0
+        return False
+    return not _MONTH_BEFORE.search(text[max(0, start - 12) : start])
+
+
+def _count_grade(asked: Asked, text: str, match: re.Match[str], words: _Words) -> float:
+    """A count (``_may_be_count``) next to the counted noun is the answer; near the question's
+    other words likely."""
+    number, start, end = match.group(), match.start(), match.end()
     after = words.within(end, end + NEAR)
     if asked.counted & after:
         return EXACT
