@@ -9,7 +9,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from bot.notes.models import Note, Tag
-from bot.search.answer_types import asked_for
 from bot.search.catalog import TagCatalog, TagEntry
 from bot.search.filters import note_matches, source_matches
 from bot.search.language import other_language, without_function_words
@@ -168,7 +167,7 @@ class Engine:
             first.note.title,
             ((text, prior, terms) for text, prior, terms in story if text != first.passage),
             ranked.weights,
-            asked_for(question, self.tokenizer),
+            ranked.asked,
             self.tokenizer,
         )
 

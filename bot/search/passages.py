@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from bot.search.answer_types import asked_for, grade
+from bot.search.answer_types import Asked, grade
 from bot.search.retriever import PassageHit, Retriever
 from bot.search.tokenize import Tokenizer
 
@@ -34,7 +34,7 @@ class PassageChooser:
         self,
         retriever: Retriever,
         tokenizer: Tokenizer,
-        question: str,
+        asked: Asked | None,
         weights: Mapping[str, float],
         title_terms: Callable[[int], frozenset[str]],
     ) -> None:
@@ -43,7 +43,7 @@ class PassageChooser:
         self.title_terms = title_terms
         self.tokenize = tokenizer
         self.weights = weights
-        self.asked = asked_for(question, tokenizer)
+        self.asked = asked  # what the question asks for (answer_types.asked_for)
 
     def order(self, passages: Sequence[PassageHit], graded: int = GRADED) -> list[tuple[PassageHit, float]]:
         """An article's passages, best answer first, each with its score within the article.

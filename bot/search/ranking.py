@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.search.answer_types import VICTIM_QUESTION, asked_for
+from bot.search.answer_types import VICTIM_QUESTION, Asked, asked_for
 from bot.search.lexicon import QUESTION_WORDS
 from bot.search.passages import GRADED, PassageChooser
 from bot.search.query import Query
@@ -52,6 +52,7 @@ class Ranked:
     story: tuple[tuple[PassageHit, float], ...] = ()
     relevance: float = 0.0  # how much of the question the best article holds (relevance.py)
     lead_relevance: float = 0.0  # the same for the article of the first passage: the one shown
+    asked: Asked | None = None  # what the question asks for (answer_types.asked_for)
 
 
 class Ranker:
@@ -134,7 +135,8 @@ class Ranker:
         if not terms:
             return Ranked((), weights, corrections)
         notes = self.retriever.top_notes(terms, CANDIDATE_NOTES * 2, filters, among)
-        main = self._main_story(text, terms, filters, among)
+        asked = asked_for(text, self.tokenize)
+        main = self._main_story(asked, terms, filters, among)
         if main:
             found = {hit.note for hit in notes}
             extra = self.retriever.top_notes(terms, CANDIDATE_NOTES, filters, [n for n in main if n not in found])
@@ -146,7 +148,7 @@ class Ranker:
         numbers = [hit.note for hit in notes]
         passages = dict(zip(numbers, self.retriever.passages_of_notes(numbers, terms), strict=True))
         articles = self._articles(notes, passages, main)
-        chooser = PassageChooser(self.retriever, self.tokenize, text, weights, self.stories.title_terms)
+        chooser = PassageChooser(self.retriever, self.tokenize, asked, weights, self.stories.title_terms)
         # The leading articles' order matters most (their paragraphs fill the first pages and the
         # supporting sentences); the others mostly show their best paragraph.
         ranked = [
@@ -173,7 +175,7 @@ class Ranker:
         story = tuple(ranked[[n for n, _ in articles].index(chosen[0][0].note)]) if chosen else ()
         lead = [n for n in notes if chosen and n.note == chosen[0][0].note]
         lead_held = relevance(lead, weights, missing_idf, self.retriever.name_share)
-        return Ranked(tuple(chosen), weights, corrections, story, relevance=held, lead_relevance=lead_held)
+        return Ranked(tuple(chosen), weights, corrections, story, relevance=held, lead_relevance=lead_held, asked=asked)
 
     def _with_source(self, hit: NoteHit, weights: Mapping[str, float]) -> NoteHit:
         """``hit`` holding also the question's words that name its source: "in the DFIR report's
@@ -188,11 +190,12 @@ class Ranker:
         return terms
 
     def _main_story(
-        self, text: str, terms: list[str], filters: Query | None, among: Collection[int] | None
+        self, asked: Asked | None, terms: list[str], filters: Query | None, among: Collection[int] | None
     ) -> dict[int, float]:
-        """For a question that only names something ("what happened to Kaseya?"), the articles of
-        its most reported story (``Stories.main_story``); nothing for any other question."""
-        if among is not None or (filters is not None and filters.filtered) or asked_for(text, self.tokenize):
+        """For a question that only names something ("what happened to Kaseya?"; it ``asked``
+        for no kind of thing), the articles of its most reported story (``Stories.main_story``);
+        nothing for any other question."""
+        if among is not None or (filters is not None and filters.filtered) or asked is not None:
             return {}
         if any(self.retriever.name_share(t) < NAME_SHARE for t in terms):
             return {}

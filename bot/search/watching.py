@@ -17,6 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.notes.models import Note
+from bot.search.answer_types import asked_for
 from bot.search.engine import Engine
 from bot.search.filters import note_matches
 from bot.search.passages import PassageChooser
@@ -75,7 +76,8 @@ def matches(engine: Engine, text: str, among: Collection[int] | None = None) -> 
         return _filter_only(engine, query, among)
     weights = {t: ranker.idf(t) for t in terms}
     found = retriever.top_notes(terms, retriever.note_count(), query if query.filtered else None)
-    chooser = PassageChooser(retriever, engine.tokenizer, query.text, weights, ranker.stories.title_terms)
+    asked = asked_for(query.text, engine.tokenizer)
+    chooser = PassageChooser(retriever, engine.tokenizer, asked, weights, ranker.stories.title_terms)
     out = []
     for hit in found:
         if among is not None and hit.note not in among:
