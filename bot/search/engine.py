@@ -127,7 +127,7 @@ class Engine:
         ranked = self.ranker.rank(text, top=top, filters=query if query.filtered else None, among=among)
         hits = [self.hit(i + 1, passage, score, ranked.weights) for i, (passage, score) in enumerate(ranked.passages)]
         if hits:
-            hits[0] = replace(hits[0], supporting=self._supporting(text, hits[0], ranked))
+            hits[0] = replace(hits[0], supporting=self._supporting(hits[0], ranked))
         sure = bool(hits) and is_sure(ranked.lead_relevance, query.text, self.info.last_date)
         return text, ranked, hits, sure and not self.topics.everyday(query.text)
 
@@ -155,21 +155,30 @@ class Engine:
         following = [p for p in self.retriever.passages_of(passage.note, ()) if p.position == passage.position + 1]
         return f"{text}\n\n{self.retriever.passage_text(following[0].passage)}" if following else text
 
-    def _supporting(self, question: str, first: Hit, ranked: Ranked) -> tuple[Supporting, ...]:
+    def _supporting(self, first: Hit, ranked: Ranked) -> tuple[Supporting, ...]:
         """Sentences of the first answer's story that hold what its paragraph lacks."""
         best = max((within for _, within in ranked.story), default=0.0) or 1.0
+        title = self.ranker.stories.title_terms(ranked.story[0][0].note) if ranked.story else frozenset()
         story = (
-            (self.retriever.passage_text(p.passage), within / best, self.retriever.passage_terms(p.passage))
+            (self.retriever.passage_text(p.passage), within / best, self._text_holds_any(p, title))
             for p, within in ranked.story
         )
         return supporting_sentences(
             first.passage,
             first.note.title,
-            ((text, prior, terms) for text, prior, terms in story if text != first.passage),
+            ((text, prior, holds) for text, prior, holds in story if text != first.passage),
             ranked.weights,
             ranked.asked,
             self.tokenizer,
         )
+
+    def _text_holds_any(self, passage: PassageHit, title: frozenset[str]) -> bool:
+        """Whether the passage's own text holds any of the terms searched for: its ``holds``
+        counts its title's too, so only when all it holds are title terms is its text read."""
+        held = passage.holds
+        if held <= title:
+            return bool(held) and not self.retriever.passage_terms(passage.passage).isdisjoint(held)
+        return True
 
     def _names_in(self, text: str, capitalised: bool = False) -> str:
         """The words of ``text`` the notes know as names (REvil, Kaseya, numbers), the rest dropped;

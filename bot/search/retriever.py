@@ -127,11 +127,11 @@ class LocalRetriever:
     ) -> list[NoteHit]:
         ids = self._ids(terms)
         distinct = sorted(set(terms) & self.index.vocab.keys())
-        held = {}
-        for term in distinct:
-            held[term] = np.zeros(len(self.index.notes), dtype=bool)
-            held[term][self._notes_holding(term)] = True
-        holds = np.logical_or.reduce(list(held.values())) if held else np.zeros(len(self.index.notes), dtype=bool)
+        # Which of the terms each note holds, as bits (as passages_of_notes does).
+        bits = np.zeros(len(self.index.notes), dtype=object if len(distinct) > 62 else np.int64)
+        for bit, term in enumerate(distinct):
+            bits[self._notes_holding(term)] |= 1 << bit
+        holds = bits != 0
         if filters is not None and filters.filtered:
             holds &= np.fromiter((note_matches(n, filters) for n in self.index.notes), dtype=bool)
         if among is not None:
@@ -144,7 +144,10 @@ class LocalRetriever:
         scores = np.where(holds, self.index.note_bm25.scores(ids), -np.inf)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [NoteHit(int(n), float(scores[n]), frozenset(t for t in distinct if held[t][n])) for n in top.tolist()]
+        return [
+            NoteHit(n, score, frozenset(t for bit, t in enumerate(distinct) if mask >> bit & 1))
+            for n, score, mask in zip(top.tolist(), scores[top].tolist(), bits[top].tolist(), strict=True)
+        ]
 
     def passages_of(self, note: int, terms: Sequence[str]) -> list[PassageHit]:
         return self.passages_of_notes([note], terms)[0]

@@ -52,15 +52,15 @@ class _Sentence:
 def supporting_sentences(
     shown: str,
     title: str,
-    story: Iterable[tuple[str, float, frozenset[str]]],
+    story: Iterable[tuple[str, float, bool]],
     weights: Mapping[str, float],
     asked: Asked | None,
     tokenize: Tokenizer,
 ) -> tuple[Supporting, ...]:
     """Up to MAX_SENTENCES sentences of ``story`` (the other paragraphs of the shown paragraph's
     article, under ``title``, each with its score within the article relative to the best and
-    its terms) that add to ``shown`` what the question asks, best first, each with its question
-    words marked."""
+    whether it holds any of the question's words) that add to ``shown`` what the question asks,
+    best first, each with its question words marked."""
     total = sum(weights.values())
     if not total:
         return ()
@@ -84,7 +84,7 @@ def supporting_sentences(
 
 def _sentences(
     shown_text: str,
-    story: Iterable[tuple[str, float, frozenset[str]]],
+    story: Iterable[tuple[str, float, bool]],
     weights: Mapping[str, float],
     asked: Asked | None,
     tokenize: Tokenizer,
@@ -99,9 +99,9 @@ def _sentences(
     seen: set[str] = set()
     read = 0
     graded_without_words = asked is not None and asked.kind in IDENTIFIERS
-    for text, prior, terms_held in story:
+    for text, prior, holds_question_words in story:
         spans = sentence_spans(text)
-        if not graded_without_words and terms_held.isdisjoint(weights):
+        if not graded_without_words and not holds_question_words:
             read += len(spans)  # no sentence of it can be about the question: none is tokenized
             if read > MAX_CANDIDATES:
                 return out
