@@ -53,8 +53,9 @@ class Retriever(Protocol):
     def name_share(self, term: str) -> float:
         """How often the notes write ``term`` as a name, 0..1 (1 when unknown or rarely seen)."""
 
-    def spelling_candidates(self) -> Sequence[str]:
-        """The terms a misspelt word may be corrected to: those of at least two articles."""
+    def spelling_candidates(self, shortest: int, longest: int) -> Sequence[str]:
+        """The terms a misspelt word may be corrected to (those of at least two articles) of
+        ``shortest`` to ``longest`` characters, in the index's order."""
 
     def co_occurrences(self, term: str, context: Sequence[str]) -> list[int]:
         """For each ``context`` term, how many of ``term``'s articles hold it too."""
@@ -94,7 +95,9 @@ class LocalRetriever:
         self._df = np.diff(index.note_bm25.indptr)
         matrix = index.passage_bm25
         self._indptr, self._docs, self._weights = matrix.indptr, matrix.docs, matrix.weights
-        self._candidates: list[str] | None = None
+        self._candidates: tuple[list[str], np.ndarray] | None = None  # the terms, their lengths
+        # By (shortest, longest): each term is in at most eight (spelling asks for spans of 3 and 5 lengths).
+        self._candidates_by_length: dict[tuple[int, int], list[str]] = {}
 
     def note_count(self) -> int:
         return len(self.index.notes)
@@ -107,10 +110,16 @@ class LocalRetriever:
         term_id = self.index.vocab.get(term)
         return 1.0 if term_id is None else float(self.index.name_share[term_id])
 
-    def spelling_candidates(self) -> Sequence[str]:
+    def spelling_candidates(self, shortest: int, longest: int) -> Sequence[str]:
         if self._candidates is None:
-            self._candidates = [t for t, d in zip(self.index.terms, self._df.tolist(), strict=True) if d >= 2]
-        return self._candidates
+            terms = [t for t, d in zip(self.index.terms, self._df.tolist(), strict=True) if d >= 2]
+            self._candidates = terms, np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+        found = self._candidates_by_length.get((shortest, longest))
+        if found is None:
+            terms, lengths = self._candidates
+            found = [terms[i] for i in np.flatnonzero((lengths >= shortest) & (lengths <= longest)).tolist()]
+            self._candidates_by_length[shortest, longest] = found
+        return found
 
     def co_occurrences(self, term: str, context: Sequence[str]) -> list[int]:
         docs = self._notes_holding(term)

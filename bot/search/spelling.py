@@ -89,9 +89,9 @@ def _correctable(term: str, word: str) -> bool:
 
 def _nearest(term: str, retriever: Retriever) -> list[str]:
     limit = 1 if len(term) < 8 else 2
-    matches = process.extract(
-        term, retriever.spelling_candidates(), scorer=OSA.distance, score_cutoff=limit, limit=None
-    )
+    # Within ``limit`` edits a term is at most ``limit`` characters longer or shorter.
+    candidates = retriever.spelling_candidates(len(term) - limit, len(term) + limit)
+    matches = process.extract(term, candidates, scorer=OSA.distance, score_cutoff=limit, limit=None)
     if not matches:
         return []
     best = min(m[1] for m in matches)
