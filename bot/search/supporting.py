@@ -115,7 +115,7 @@ def _sentences(
                 continue
             seen.add(sentence)
             terms = frozenset(tokenize(sentence))
-            about = sum(weights.get(t, 0.0) for t in terms) / total
+            about = sum(w for t, w in weights.items() if t in terms) / total
             if about < MIN_ABOUT and not graded_without_words:
                 continue
             kind = grade(asked, sentence, tokenize, title_terms, shown) if asked is not None else 0.0
