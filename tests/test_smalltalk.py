@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from small_corpus import KASEYA, engine
+from small_corpus import KASEYA, engine, note
 
 from bot.search.language import other_language
 from bot.search.results import Outcome
@@ -83,10 +83,24 @@ def test_another_language_gets_the_notes_are_in_english_unless_its_names_find_an
     assert named.confident and named.hits[0].note.path == KASEYA.path
 
 
+def test_in_another_language_a_word_the_notes_know_only_as_a_persons_name_finds_no_answer():
+    quoted = note(
+        "Log4j flaw reaches thousands of Java packages",
+        ["James Wetter and Nicky Ringland of Google said the flaw affects 35,000 Java packages."],
+    )
+    answer = engine(KASEYA, quoted).ask("was ist das wetter heute?")
+    assert (answer.outcome, answer.language, answer.hits) == (Outcome.OTHER_LANGUAGE, "German", ())
+
+
 @pytest.mark.parametrize("message", ["¿quién hackeó a Kaseya VSA?", "Kaseya VSA 攻撃"])
 def test_a_hint_of_another_language_lets_its_capitalised_names_find_the_answer(message):
     answer = engine(KASEYA).ask(message)
     assert answer.confident and answer.hits[0].note.path == KASEYA.path
+
+
+def test_a_hint_of_another_language_that_finds_nothing_in_english_is_told_the_notes_are_in_english():
+    answer = engine(KASEYA).ask("wie viele nutzer waren betroffen?")
+    assert (answer.outcome, answer.language) == (Outcome.OTHER_LANGUAGE, "German")
 
 
 def test_a_hint_of_another_language_without_capitalised_names_finds_no_answer():

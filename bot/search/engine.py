@@ -83,6 +83,8 @@ class Engine:
             found = self._search(query, hint, top, among, capitalised=True)
             if found[3]:
                 text, ranked, hits, sure = found
+            elif not hits:
+                language = hint  # nothing in English either: the reply says the notes are in English
         if language is not None and not sure:
             return Answer(question, (), outcome=Outcome.OTHER_LANGUAGE, language=language, problems=query.problems)
         return Answer(
@@ -129,6 +131,11 @@ class Engine:
         if hits:
             hits[0] = replace(hits[0], supporting=self._supporting(hits[0], ranked))
         sure = bool(hits) and is_sure(ranked.lead_relevance, query.text, self.info.last_date)
+        if sure and language is not None:
+            # Only the names of a message in another language are searched: the answer must be
+            # about one of them (its title names it), not merely hold a word of that language
+            # that an article uses as a name ("das Wetter" beside a Mr Wetter quoted on Log4j).
+            sure = not self.ranker.stories.title_terms(ranked.passages[0][0].note).isdisjoint(ranked.weights)
         return text, ranked, hits, sure and not self.topics.everyday(query.text)
 
     def hit(self, rank: int, passage: PassageHit, score: float, weights: Mapping[str, float]) -> Hit:
