@@ -97,6 +97,20 @@ def test_a_which_versions_question_prefers_the_paragraph_with_version_numbers():
     assert "2.7.8" in engine(discourse).ask("which discourse versions have the critical bug?").hits[0].passage
 
 
+def test_a_when_question_prefers_the_one_paragraph_with_a_date_over_the_lead_naming_the_story():
+    # The lead holds the question's one untitled word; only the second paragraph holds a date.
+    story = note(
+        "Health care system disrupted by cyberattack",
+        [
+            "The Canadian province of Newfoundland has suffered a cyberattack that disrupted hospitals.",
+            "The attack took place on October 30th, and thousands of appointments were cancelled.",
+            "Officials said the outage affected the regional health services.",
+        ],
+    )
+    hit = engine(story).ask("when did the newfoundland health system cyberattack happen?").hits[0]
+    assert "October 30th" in hit.passage
+
+
 def test_an_article_stored_twice_is_shown_once():
     copy = note(LINE.title + " (copy)", list(LINE.paragraphs), link=LINE.link, source="ZDNet")
     hits = engine(LINE, copy).ask("Taiwanese politicians LINE accounts hacked").hits

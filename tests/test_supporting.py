@@ -9,7 +9,7 @@ from bot.search.supporting import MAX_CHARS
 ARRESTS = note(
     "Police arrest ransomware gang members in Ukraine",
     [
-        "Police in Ukraine have arrested members of a ransomware gang behind attacks on firms in Europe.",
+        "Police in Ukraine have arrested members of a ransomware gang behind attacks on 100 firms in Europe.",
         "The gang used phishing emails to break into networks before encrypting files.",
         "Officers detained 12 gang members during raids on 25 homes in Kyiv and Kharkiv.",
         "Europol said the group caused damage of more than $10 million.",
@@ -45,10 +45,10 @@ def test_the_questions_words_are_marked_in_a_supporting_sentence() -> None:
 
 
 def test_a_long_supporting_sentence_is_cut_at_a_word_end() -> None:
-    long_text = "Officers detained 12 gang members and " + " ".join(["moved their money through exchanges"] * 20)
+    long_text = "Officers detained gang members in 12 raids and " + " ".join(["moved money through exchanges"] * 20)
     story = note(
         "Police arrest ransomware gang members in Ukraine",
-        ["Police in Ukraine have arrested members of a ransomware gang.", long_text + "."],
+        ["Police in Ukraine have arrested members of a ransomware gang behind attacks on 100 firms.", long_text + "."],
     )
     cut = engine(story).ask(QUESTION).hits[0].supporting[0].text
     assert len(cut) <= MAX_CHARS + 1 and cut.endswith("…")
@@ -80,7 +80,11 @@ def test_a_sentence_the_article_repeats_is_shown_once() -> None:
     repeated = "Officers detained 12 gang members during raids on 25 homes."
     story = note(
         "Police arrest ransomware gang members in Ukraine",
-        ["Police in Ukraine have arrested members of a ransomware gang.", repeated, f"{repeated} It was a big raid."],
+        [
+            "Police in Ukraine have arrested members of a ransomware gang behind attacks on 100 firms.",
+            repeated,
+            f"{repeated} It was a big raid.",
+        ],
     )
     texts = [s.text for s in engine(story).ask(QUESTION).hits[0].supporting]
     assert texts.count(repeated) == 1

@@ -5,7 +5,9 @@ about which of them answers. A passage is scored instead by:
 
 - how many of the question's words that the title does not already explain it holds;
 - how surely it holds the kind of thing asked for and the question did not already say
-  (``answer_types.py``: a count next to the counted noun, a date, a version, a CVE id, a name);
+  (``answer_types.py``: a count next to the counted noun, a date, a version, a CVE id, a name),
+  weighed, like a word by its idf, by how few of the graded paragraphs hold one as sure: the one
+  paragraph with a date tells "when" apart, a name that nearly every paragraph has does not;
 - where it stands: a news lead carries the who and what.
 """
 
@@ -23,6 +25,7 @@ from bot.search.tokenize import Tokenizer
 # in ../shared/eval is the check they were not tuned on.
 W_BODY = 1.0  # passage: share of the question's untitled words it holds
 W_CUE = 0.4  # passage: how surely it holds a new thing of the asked kind (answer_types.grade)
+W_RARE_CUE = 2.0  # the cue's weight grows to (1 + this) times W_CUE when no other graded passage holds as sure a thing
 W_POSITION = 0.05  # passage: early in the article
 GRADED = 10  # the passages of an article, best covered first, graded for the answer type
 
@@ -56,9 +59,14 @@ class PassageChooser:
         position = np.array([p.position for p in passages])
         within = W_BODY * self._coverage(passages, title) + W_POSITION / (1.0 + position)
         if self.asked is not None:
-            for i in np.argsort(-within, kind="stable")[:graded].tolist():
-                text = self.retriever.passage_text(passages[i].passage)
-                within[i] += W_CUE * grade(self.asked, text, self.tokenize, title)
+            best_covered = np.argsort(-within, kind="stable")[:graded]
+            grades = np.array(
+                [
+                    grade(self.asked, self.retriever.passage_text(passages[i].passage), self.tokenize, title)
+                    for i in best_covered.tolist()
+                ]
+            )
+            within[best_covered] += W_CUE * grades * (1.0 + W_RARE_CUE * _rarity(grades))
         return [(passages[i], float(within[i])) for i in np.argsort(-within, kind="stable").tolist()]
 
     def _coverage(self, passages: Sequence[PassageHit], title: frozenset[str]) -> np.ndarray:
@@ -81,3 +89,13 @@ class PassageChooser:
                 held = wanted & set(self.retriever.passage_terms(passage.passage))
                 body[i] = sum(self.weights[t] for t in held)
         return body / (sum(self.weights[t] for t in wanted) or 1.0)
+
+
+def _rarity(grades: np.ndarray) -> np.ndarray:
+    """For each grade, 1 when no other of the graded passages grades as high, falling to 0 when all
+    do: a thing of the asked kind that one paragraph alone holds is what tells it apart."""
+    if len(grades) < 2:
+        return np.ones_like(grades)
+    as_high = (grades[None, :] >= grades[:, None]).sum(axis=1)
+    rarity: np.ndarray = 1.0 - (as_high - 1) / (len(grades) - 1)
+    return rarity
