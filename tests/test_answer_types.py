@@ -43,6 +43,11 @@ def test_the_question_says_what_kind_of_thing_it_asks_for(question: str, expecte
     assert kind(question) == expected
 
 
+def test_how_much_is_something_asks_for_its_price() -> None:
+    assert kind("how much is the slickvpn lifetime deal?") == Kind.MONEY
+    assert kind("how much data did the gang leak?") == Kind.COUNT
+
+
 def test_when_asks_for_a_date_only_when_it_opens_the_question() -> None:
     assert kind("when did apple patch powerdir?") == Kind.DATE
     assert kind("what happens when the bug is exploited?") is None

@@ -119,8 +119,10 @@ VICTIM_QUESTION = re.compile(
 _ASKS_CVE = re.compile(r"\b(?:what|which)\b[^?]{0,40}\bcves?\b|\bcve (?:id|number)\b")
 _ASKS_VERSION = re.compile(r"\b(?:which|what) (?:[\w.-]+ ){0,2}(?:versions?|releases?|updates?|builds?|firmware)\b")
 _ASKS_PERCENT = re.compile(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow much of\b")
+# "how much is / was X" asks what X costs or is worth ("how much is the lifetime deal?").
 _ASKS_MONEY = re.compile(
-    r"\bhow much\b[^?]{0,60}\b(?:money|pay|paid|ransom|fine|fined|cost|costs|worth|steal|stole|stolen|earn"
+    r"\bhow much (?:is|are|was|were)\b"
+    r"|\bhow much\b[^?]{0,60}\b(?:money|pay|paid|ransom|fine|fined|cost|costs|worth|steal|stole|stolen|earn"
     r"|earned|make|made|revenue|raise|raised|damage|damages|lose|lost|demand|demanded|bounty|reward)\b"
     r"|\bwhat (?:was |is |were )?(?:the )?(?:ransom|fine|price|cost|bounty|reward)\b"
 )
