@@ -120,3 +120,18 @@ def test_a_cve_id_is_shown_for_a_cve_question_though_its_sentence_shares_no_word
     hit = engine(FORD).ask("which cve affected ford's website?").hits[0]
     shown = [hit.passage, *(s.text for s in hit.supporting)]
     assert any("CVE-2021-27653" in text for text in shown)
+
+
+def test_a_sentence_naming_the_asked_one_by_its_abbreviation_is_shown() -> None:
+    # The question says "check point"; the answering sentence says only "CPR", which the lead defines.
+    story = note(
+        "MosesStaff attacks organizations with encryption malware",
+        [
+            "On November 15, Check Point Research (CPR) said the group began targeting organizations in Israel.",
+            "The group encrypts the networks of its victims and makes no ransom demand.",
+            "Attribution is not firm, but CPR suspects that the group may be located in Palestine.",
+        ],
+    )
+    hit = engine(story).ask("where does check point think the mosesstaff hackers are based?").hits[0]
+    assert hit.passage.startswith("On November 15")
+    assert any("Palestine" in s.text for s in hit.supporting)

@@ -7,6 +7,8 @@ paragraph does not (half weight for those the title holds), or a new thing of th
 (``answer_types.py``), or, for a how/why question, when they are mostly about the question (the
 explanation is told in other words than the lead's). Among those, sentences of the paragraphs
 the article's own passage order ranks higher come first. Nothing is shown when nothing adds.
+A sentence holds the name an abbreviation the article defines stands for ("CPR suspects ..."
+holds "Check Point Research", ``abbreviations.py``).
 
 Linear in the article's text: each sentence is tokenized and graded once, and at most
 MAX_CANDIDATES sentences are read.
@@ -16,8 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import islice
 
 from bot.notes.sentences import sentence_spans
+from bot.search.abbreviations import defined_abbreviations, with_spelt_out, written_abbreviations
 from bot.search.answer_types import EXACT, Asked, Kind, grade
 from bot.search.results import Supporting
 from bot.search.tokenize import Tokenizer
@@ -65,8 +69,13 @@ def supporting_sentences(
     if not total:
         return ()
     title_terms = frozenset(tokenize(title))
-    covered = set(tokenize(shown))
-    sentences = _sentences(shown, story, weights, asked, tokenize, title_terms, frozenset(covered) | title_terms)
+    # Each paragraph holds a sentence at least, so no more than MAX_CANDIDATES of them are read.
+    paragraphs = list(islice(story, MAX_CANDIDATES))
+    spelt_out = defined_abbreviations([title, shown, *(text for text, _, _ in paragraphs)], tokenize)
+    covered = set(with_spelt_out(tokenize(shown), spelt_out))
+    sentences = _sentences(
+        shown, paragraphs, weights, asked, tokenize, title_terms, frozenset(covered) | title_terms, spelt_out
+    )
     chosen: list[_Sentence] = []
     while len(chosen) < MAX_SENTENCES:
         scored = [
@@ -90,18 +99,23 @@ def _sentences(
     tokenize: Tokenizer,
     title_terms: frozenset[str],
     shown: frozenset[str],
+    spelt_out: Mapping[str, frozenset[str]],
 ) -> list[_Sentence]:
-    """The story's sentences that hold some of the question, with their terms and how surely
-    they hold a thing of the asked kind that is not shown yet; each once, none the shown
-    paragraph already holds (articles repeat a quote or a tweet)."""
+    """The story's sentences that hold some of the question (an abbreviation holding the name it
+    stands for, ``spelt_out``), with their terms and how surely they hold a thing of the asked
+    kind that is not shown yet; each once, none the shown paragraph already holds (articles
+    repeat a quote or a tweet)."""
     total = sum(weights.values())
     out: list[_Sentence] = []
     seen: set[str] = set()
     read = 0
     graded_without_words = asked is not None and asked.kind in IDENTIFIERS
+    # A paragraph may hold the question's words only as an abbreviation of them ("CPR suspects").
+    abbreviated = written_abbreviations(spelt_out, weights.keys())
     for text, prior, holds_question_words in story:
         spans = sentence_spans(text)
-        if not graded_without_words and not holds_question_words:
+        about_it = holds_question_words or (abbreviated is not None and abbreviated.search(text) is not None)
+        if not graded_without_words and not about_it:
             read += len(spans)  # no sentence of it can be about the question: none is tokenized
             if read > MAX_CANDIDATES:
                 return out
@@ -114,7 +128,7 @@ def _sentences(
             if sentence in seen or sentence in shown_text:
                 continue
             seen.add(sentence)
-            terms = frozenset(tokenize(sentence))
+            terms = with_spelt_out(tokenize(sentence), spelt_out)
             about = sum(w for t, w in weights.items() if t in terms) / total
             if about < MIN_ABOUT and not graded_without_words:
                 continue
