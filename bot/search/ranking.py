@@ -16,7 +16,7 @@ when it clearly leads.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -149,33 +149,50 @@ class Ranker:
         passages = dict(zip(numbers, self.retriever.passages_of_notes(numbers, terms), strict=True))
         articles = self._articles(notes, passages, main)
         chooser = PassageChooser(self.retriever, self.tokenize, asked, weights, self.stories.title_terms)
-        # The leading articles' order matters most (their paragraphs fill the first pages and the
-        # supporting sentences); the others mostly show their best paragraph.
-        ranked = [
-            chooser.order(passages[note], GRADED if i < LEADING else GRADED_OTHERS)
-            for i, (note, _) in enumerate(articles)
-        ]
-        # Each further passage of an article stands DEPTH_STEP lower than the article: a clear
-        # leader shows its next paragraph before a weaker story's best, near-ties alternate.
-        steps = [
-            (article_score - DEPTH_STEP * depth, hit, article_score + within)
-            for (_, article_score), in_article in zip(articles, ranked, strict=True)
-            for depth, (hit, within) in enumerate(in_article)
-        ]
-        steps.sort(key=lambda step: -step[0])  # stable: ties keep article order, then depth
-        chosen: list[tuple[PassageHit, float]] = []
-        seen_text: set[str] = set()
-        for _, hit, score in steps:
-            key = _text_key(self.retriever.passage_text(hit.passage))
-            if key not in seen_text:
-                seen_text.add(key)
-                chosen.append((hit, score))
-                if len(chosen) == top:
-                    break
-        story = tuple(ranked[[n for n, _ in articles].index(chosen[0][0].note)]) if chosen else ()
+        chosen, story = self._choose(articles, lambda i, note: chooser.order(passages[note], _graded(i)), top)
         lead = [n for n in notes if chosen and n.note == chosen[0][0].note]
         lead_held = relevance(lead, weights, missing_idf, self.retriever.name_share)
         return Ranked(tuple(chosen), weights, corrections, story, relevance=held, lead_relevance=lead_held, asked=asked)
+
+    def _choose(
+        self,
+        articles: list[tuple[int, float]],
+        order: Callable[[int, int], list[tuple[PassageHit, float]]],
+        top: int,
+    ) -> tuple[list[tuple[PassageHit, float]], tuple[tuple[PassageHit, float], ...]]:
+        """The ``top`` passages shown, one per distinct text, and the ordered passages of the
+        first one's article (its story); ``order(i, note)`` orders article ``i``'s passages.
+
+        Each further passage of an article stands DEPTH_STEP lower than the article: a clear
+        leader shows its next paragraph before a weaker story's best, near-ties alternate. The
+        articles come best first, so once the passages of those ordered so far that stand at
+        least as high as the next article (ties go to the earlier article) fill ``top``, no
+        later article can change them, and it is never ordered: the costly part of a ranking."""
+        chosen: list[tuple[PassageHit, float]] = []
+        in_order: dict[int, list[tuple[PassageHit, float]]] = {}
+        pending: list[tuple[float, int, int, PassageHit, float]] = []  # ordered, not yet taken or dropped
+        seen_text: set[str] = set()
+        for i, (note, article_score) in enumerate(articles):
+            in_order[note] = order(i, note)
+            pending += [
+                (article_score - DEPTH_STEP * depth, i, depth, hit, article_score + within)
+                for depth, (hit, within) in enumerate(in_order[note])
+            ]
+            pending.sort(key=lambda step: (-step[0], step[1], step[2]))
+            following = articles[i + 1][1] if i + 1 < len(articles) else -np.inf
+            taken = 0
+            for stands, _, _, hit, score in pending:
+                if stands < following:
+                    break
+                taken += 1
+                key = _text_key(self.retriever.passage_text(hit.passage))
+                if key not in seen_text:
+                    seen_text.add(key)
+                    chosen.append((hit, score))
+                    if len(chosen) == top:
+                        return chosen, tuple(in_order[chosen[0][0].note])
+            del pending[:taken]
+        return chosen, tuple(in_order[chosen[0][0].note]) if chosen else ()
 
     def _with_source(self, hit: NoteHit, weights: Mapping[str, float]) -> NoteHit:
         """``hit`` holding also the question's words that name its source: "in the DFIR report's
@@ -230,6 +247,13 @@ class Ranker:
                 links.add(link)
                 articles.append((notes[i].note, float(score[i])))
         return articles[:CANDIDATE_NOTES]
+
+
+def _graded(article: int) -> int:
+    """How many passages of the ``article``-th best article are graded for the answer type: the
+    leading articles' order matters most (their paragraphs fill the first pages and the
+    supporting sentences); the others mostly show their best paragraph."""
+    return GRADED if article < LEADING else GRADED_OTHERS
 
 
 def _unit(scores: np.ndarray) -> np.ndarray:
