@@ -84,8 +84,15 @@ def test_a_notes_title_terms_are_those_of_its_title():
 
 def test_passages_of_several_notes_at_once_are_each_notes_passages_in_the_order_asked():
     retriever, terms = _retriever(), ["conti", "patient", "gang"]
-    assert retriever.passages_of_notes([2, 0, 1], terms) == [retriever.passages_of(n, terms) for n in (2, 0, 1)]
-    assert [p.passage for p in retriever.passages_of_notes([2, 0], terms)[1]] == [0, 1]
+    scored = retriever.passages_of_notes([2, 0, 1], terms)
+    assert [scored.of(i) for i in range(3)] == [retriever.passages_of(n, terms) for n in (2, 0, 1)]
+    assert [p.passage for p in retriever.passages_of_notes([2, 0], terms).of(1)] == [0, 1]
+
+
+def test_the_best_passage_score_of_each_article_is_its_passages_highest():
+    retriever, terms = _retriever(), ["conti", "patient", "gang"]
+    scored = retriever.passages_of_notes([2, 0, 1], terms)
+    assert scored.best == [max(p.score for p in retriever.passages_of(n, terms)) for n in (2, 0, 1)]
 
 
 def test_term_statistics_count_articles():

@@ -16,7 +16,7 @@ when it clearly leads.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -146,10 +146,11 @@ class Ranker:
         if held < MIN_RELEVANCE:
             return Ranked((), weights, corrections, relevance=held)
         numbers = [hit.note for hit in notes]
-        passages = dict(zip(numbers, self.retriever.passages_of_notes(numbers, terms), strict=True))
-        articles = self._articles(notes, passages, main)
+        scored = self.retriever.passages_of_notes(numbers, terms)
+        articles = self._articles(notes, scored.best, main)
         chooser = PassageChooser(self.retriever, self.tokenize, asked, weights, self.stories.title_terms)
-        chosen, story = self._choose(articles, lambda i, note: chooser.order(passages[note], _graded(i)), top)
+        of_note = {note: i for i, note in enumerate(numbers)}
+        chosen, story = self._choose(articles, lambda i, note: chooser.order(scored.of(of_note[note]), _graded(i)), top)
         lead = [n for n in notes if chosen and n.note == chosen[0][0].note]
         lead_held = relevance(lead, weights, missing_idf, self.retriever.name_share)
         return Ranked(tuple(chosen), weights, corrections, story, relevance=held, lead_relevance=lead_held, asked=asked)
@@ -219,19 +220,19 @@ class Ranker:
         return self.stories.main_story(terms)
 
     def _articles(
-        self, notes: list[NoteHit], passages: dict[int, list[PassageHit]], main: Mapping[int, float] | None = None
+        self, notes: list[NoteHit], best_passage: Sequence[float], main: Mapping[int, float] | None = None
     ) -> list[tuple[int, float]]:
         """The best few articles by article-level BM25 plus a share of their best passage's
-        BM25, one note per link (an article stored twice is shown once); the articles of the
-        ``main`` story first, most central first, when the question only names it.
+        BM25 (``best_passage``, one for each of ``notes``), one note per link (an article stored
+        twice is shown once); the articles of the ``main`` story first, most central first, when
+        the question only names it.
 
         Scores are rescaled to 0..1 over the candidates: in a collection of a handful of notes
         BM25Okapi's idf (and so every score) can be negative, and the order must still hold.
         """
         if not notes:
             return []
-        best_passage = np.array([max((p.score for p in passages[n.note]), default=0.0) for n in notes])
-        score = _unit(np.array([n.score for n in notes])) + W_PASSAGE * _unit(best_passage)
+        score = _unit(np.array([n.score for n in notes])) + W_PASSAGE * _unit(np.array(best_passage))
         articles: list[tuple[int, float]] = []
         links: set[str] = set()
         if main:

@@ -9,9 +9,8 @@ implementation in its own module: top-k queries instead of matrix rows, nothing 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -43,6 +42,17 @@ class PassageHit(NamedTuple):
     holds: frozenset[str]
 
 
+@dataclass(frozen=True, slots=True)
+class ScoredPassages:
+    """Several articles' passages scored for one question: ``best[i]`` is the best passage score
+    of the ``i``-th article (0 for one without passages), ``of(i)`` its passages in order, made
+    when first read. A ranking ranks sixteen articles by their best passage and reads the few
+    it orders."""
+
+    best: list[float]
+    of: Callable[[int], list[PassageHit]]
+
+
 class Retriever(Protocol):
     def note_count(self) -> int:
         """How many articles there are."""
@@ -69,7 +79,7 @@ class Retriever(Protocol):
     def passages_of(self, note: int, terms: Sequence[str]) -> list[PassageHit]:
         """Every passage of ``note`` in order, scored for ``terms``."""
 
-    def passages_of_notes(self, notes: Sequence[int], terms: Sequence[str]) -> list[list[PassageHit]]:
+    def passages_of_notes(self, notes: Sequence[int], terms: Sequence[str]) -> ScoredPassages:
         """``passages_of`` for each of ``notes`` at once: a ranking reads a few dozen articles."""
 
     def passage_text(self, passage: int) -> str: ...
@@ -159,9 +169,9 @@ class LocalRetriever:
         ]
 
     def passages_of(self, note: int, terms: Sequence[str]) -> list[PassageHit]:
-        return self.passages_of_notes([note], terms)[0]
+        return self.passages_of_notes([note], terms).of(0)
 
-    def passages_of_notes(self, notes: Sequence[int], terms: Sequence[str]) -> list[list[PassageHit]]:
+    def passages_of_notes(self, notes: Sequence[int], terms: Sequence[str]) -> ScoredPassages:
         los, his = self._first[notes], self._first[np.asarray(notes, dtype=np.int64) + 1]
         sizes = his - los
         # The passages of every note, one after the other: each term's row is searched once for all.
@@ -186,22 +196,32 @@ class LocalRetriever:
             held = row_docs[at] == passages
             scores[held] += counts[term] * weights[row][at[held]]
             bits[held] |= 1 << bit
-        masks = bits.tolist()
-        # A set's copy, as ever: its order is that of the sums over it (coverage).
-        sets = {
-            mask: frozenset(set(term for bit, (_, term) in enumerate(known) if mask >> bit & 1)) for mask in set(masks)
-        }
-        hits = list(
-            map(
-                PassageHit,
-                passages.tolist(),
-                np.repeat(np.asarray(notes, dtype=np.int64), sizes).tolist(),
-                self._position[passages].tolist(),
-                scores.tolist(),
-                map(sets.__getitem__, masks),
-            )
-        )
-        return [hits[lo:hi] for lo, hi in pairwise(starts.tolist())]
+        best = np.zeros(len(sizes))
+        if len(passages):
+            best[sizes > 0] = np.maximum.reduceat(scores, starts[:-1][sizes > 0])
+        sets: dict[int, frozenset[str]] = {}
+        made: dict[int, list[PassageHit]] = {}
+
+        def of(i: int) -> list[PassageHit]:
+            if i not in made:
+                lo, hi = int(starts[i]), int(starts[i + 1])
+                masks = bits[lo:hi].tolist()
+                for mask in set(masks).difference(sets):
+                    # A set's copy, as ever: its order is that of the sums over it (coverage).
+                    sets[mask] = frozenset(set(term for bit, (_, term) in enumerate(known) if mask >> bit & 1))
+                made[i] = list(
+                    map(
+                        PassageHit,
+                        passages[lo:hi].tolist(),
+                        [notes[i]] * (hi - lo),
+                        self._position[passages[lo:hi]].tolist(),
+                        scores[lo:hi].tolist(),
+                        map(sets.__getitem__, masks),
+                    )
+                )
+            return made[i]
+
+        return ScoredPassages(best.tolist(), of)
 
     def passage_text(self, passage: int) -> str:
         return self.index.passages.text(passage)
