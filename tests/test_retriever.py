@@ -72,10 +72,10 @@ def test_a_passage_holds_its_title_words_and_its_own():
     assert (second.position, second.holds) == (1, {"conti", "patient"})
 
 
-def test_a_passages_own_terms_are_its_paragraphs_without_its_title():
+def test_a_passages_own_text_holds_its_paragraphs_words_not_its_titles():
     retriever = _retriever()
     second = retriever.passages_of(0, [])[1]
-    assert retriever.passage_terms(second.passage) == {"patient", "sent", "elsewher"}
+    assert retriever.text_holds(second.passage, ["patient", "elsewher", "conti", "phish"]) == {"patient", "elsewher"}
 
 
 def test_a_notes_title_terms_are_those_of_its_title():

@@ -184,7 +184,7 @@ class Engine:
         counts its title's too, so only when all it holds are title terms is its text read."""
         held = passage.holds
         if held <= title:
-            return bool(held) and not self.retriever.passage_terms(passage.passage).isdisjoint(held)
+            return bool(held) and bool(self.retriever.text_holds(passage.passage, held))
         return True
 
     def _names_in(self, text: str, capitalised: bool = False) -> str:

@@ -86,7 +86,7 @@ class PassageChooser:
                     value = sums[passage.holds] = sum(self.weights[t] for t in wanted & passage.holds)
                 body[i] = value
             else:
-                held = wanted & set(self.retriever.passage_terms(passage.passage))
+                held = self.retriever.text_holds(passage.passage, wanted)
                 body[i] = sum(self.weights[t] for t in held)
         return body / (sum(self.weights[t] for t in wanted) or 1.0)
 

@@ -84,8 +84,8 @@ class Retriever(Protocol):
 
     def passage_text(self, passage: int) -> str: ...
 
-    def passage_terms(self, passage: int) -> frozenset[str]:
-        """The terms of the passage's own text (its article's title left out)."""
+    def text_holds(self, passage: int, terms: Collection[str]) -> frozenset[str]:
+        """Those of ``terms`` the passage's own text holds (its article's title left out)."""
 
     def title_terms(self, note: int) -> frozenset[str]:
         """The terms of the note's title."""
@@ -226,8 +226,9 @@ class LocalRetriever:
     def passage_text(self, passage: int) -> str:
         return self.index.passages.text(passage)
 
-    def passage_terms(self, passage: int) -> frozenset[str]:
-        return self._terms(self.index.passages.terms.of(passage))
+    def text_holds(self, passage: int, terms: Collection[str]) -> frozenset[str]:
+        held, vocab = set(self.index.passages.terms.of(passage).tolist()), self.index.vocab
+        return frozenset(t for t in terms if vocab.get(t, -1) in held)
 
     def title_terms(self, note: int) -> frozenset[str]:
         return self._terms(self.index.title_terms.of(note))
