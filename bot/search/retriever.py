@@ -163,9 +163,11 @@ class LocalRetriever:
         scores = np.where(holds, self.index.note_bm25.scores(ids), -np.inf)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
+        masks = bits[top].tolist()
+        sets = {mask: frozenset(t for bit, t in enumerate(distinct) if mask >> bit & 1) for mask in set(masks)}
         return [
-            NoteHit(n, score, frozenset(t for bit, t in enumerate(distinct) if mask >> bit & 1))
-            for n, score, mask in zip(top.tolist(), scores[top].tolist(), bits[top].tolist(), strict=True)
+            NoteHit(n, score, sets[mask])
+            for n, score, mask in zip(top.tolist(), scores[top].tolist(), masks, strict=True)
         ]
 
     def passages_of(self, note: int, terms: Sequence[str]) -> list[PassageHit]:
