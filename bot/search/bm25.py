@@ -73,10 +73,13 @@ class BM25Matrix:
     def scores(self, query: Sequence[int]) -> np.ndarray:
         """BM25Okapi score of every document for a query of term ids (repeats count again)."""
         out = np.zeros(self.n_docs, dtype=np.float64)
-        ids, counts = np.unique(np.asarray(query, dtype=np.int64), return_counts=True)
+        counts: dict[int, int] = {}  # a question's few terms: a dict, not np.unique's sort machinery
+        for term in query:
+            counts[int(term)] = counts.get(int(term), 0) + 1
         indptr, docs, weights = self.indptr, self.docs, self.weights
         first = True
-        for t, c in zip(ids.tolist(), counts.tolist(), strict=True):
+        for t in sorted(counts):  # in term-id order, as rank-bm25 adds them
+            c = counts[t]
             lo, hi = int(indptr[t]), int(indptr[t + 1])
             if lo == hi:
                 continue

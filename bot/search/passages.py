@@ -59,7 +59,7 @@ class PassageChooser:
         position = np.array([p.position for p in passages])
         within = W_BODY * self._coverage(passages, title) + W_POSITION / (1.0 + position)
         if self.asked is not None:
-            best_covered = np.argsort(-within, kind="stable")[:graded]
+            best_covered = (-within).argsort(kind="stable")[:graded]
             grades = np.array(
                 [
                     grade(self.asked, self.retriever.passage_text(passages[i].passage), self.tokenize, title)
@@ -67,7 +67,7 @@ class PassageChooser:
                 ]
             )
             within[best_covered] += W_CUE * grades * (1.0 + W_RARE_CUE * _rarity(grades))
-        return [(passages[i], float(within[i])) for i in np.argsort(-within, kind="stable").tolist()]
+        return [(passages[i], float(within[i])) for i in (-within).argsort(kind="stable").tolist()]
 
     def _coverage(self, passages: Sequence[PassageHit], title: frozenset[str]) -> np.ndarray:
         """The idf-weighted share of the question's words, beyond the title's, each passage holds."""

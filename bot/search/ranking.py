@@ -242,7 +242,7 @@ class Ranker:
             for i, hit in enumerate(notes):
                 if hit.note in main:
                     score[i] = top + DEPTH_STEP * (len(leads) - leads.index(hit.note))
-        for i in np.argsort(-score, kind="stable").tolist():
+        for i in (-score).argsort(kind="stable").tolist():
             link = self.retriever.note(notes[i].note).link
             if link not in links:
                 links.add(link)

@@ -161,8 +161,8 @@ class LocalRetriever:
         if not k:
             return []
         scores = np.where(holds, self.index.note_bm25.scores(ids), -np.inf)
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        top = (-scores).argpartition(k - 1)[:k]  # the methods: numpy's np.* wrappers cost a call each
+        top = top[(-scores[top]).argsort(kind="stable")]
         masks = bits[top].tolist()
         sets = {mask: frozenset(t for bit, t in enumerate(distinct) if mask >> bit & 1) for mask in set(masks)}
         return [
@@ -177,8 +177,8 @@ class LocalRetriever:
         los, his = self._first[notes], self._first[np.asarray(notes, dtype=np.int64) + 1]
         sizes = his - los
         # The passages of every note, one after the other: each term's row is searched once for all.
-        starts = np.concatenate(([0], np.cumsum(sizes)))
-        passages = np.repeat(los - starts[:-1], sizes) + np.arange(starts[-1])
+        starts = np.concatenate(([0], sizes.cumsum()))
+        passages = (los - starts[:-1]).repeat(sizes) + np.arange(starts[-1])
         scores = np.zeros(len(passages))
         counts: dict[str, int] = {}
         for term in terms:
