@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 from rank_bm25 import BM25Okapi
+from rapidfuzz.distance import OSA
 
 from bot.notes.models import Corpus, Note
 from bot.search.index import build_index
@@ -99,3 +100,14 @@ def test_term_statistics_count_articles():
     retriever = _retriever()
     assert (retriever.note_frequency("conti"), retriever.note_frequency("nowher")) == (2, 0)
     assert retriever.co_occurrences("conti", ["hospit", "ransomwar", "nowher"]) == [1, 2, 0]
+
+
+def test_spelling_candidates_hold_every_term_within_the_edits_and_rule_out_others():
+    retriever = _retriever()
+    every = [t for t in retriever.index.terms if retriever.note_frequency(t) >= 2]
+    for written in ("cnti", "ransomwaer", "hospitl", "x"):
+        for edits in (1, 2):
+            candidates = retriever.spelling_candidates(written, edits)
+            assert {t for t in every if OSA.distance(written, t) <= edits} <= set(candidates)
+            assert candidates == [t for t in every if t in candidates]  # in the index's order
+    assert "ransomwar" not in retriever.spelling_candidates("cnti", 1)

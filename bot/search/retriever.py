@@ -53,6 +53,24 @@ class ScoredPassages:
     of: Callable[[int], list[PassageHit]]
 
 
+_ANY_CHARACTERS = np.uint64(2**64 - 1)  # the character set of a term not in ASCII: ruled out by none
+
+
+def character_sets(terms: Sequence[str], lengths: np.ndarray) -> np.ndarray:
+    """Which characters each term holds, as bits (a character's code mod 64, so two may share
+    one): ``_ANY_CHARACTERS`` for a term not in ASCII, whose bytes are not its characters."""
+    ascii_only = np.fromiter(map(str.isascii, terms), dtype=bool, count=len(terms))
+    sizes = np.where(ascii_only, lengths, 0)
+    data = np.frombuffer("".join(t for t, a in zip(terms, ascii_only.tolist(), strict=True) if a).encode(), np.uint8)
+    sets = np.full(len(terms), _ANY_CHARACTERS, dtype=np.uint64)
+    sets[ascii_only & (sizes == 0)] = 0
+    held = sizes > 0
+    if held.any():
+        starts = np.concatenate(([0], sizes.cumsum()[:-1]))[held]
+        sets[held] = np.bitwise_or.reduceat(np.uint64(1) << (data % 64).astype(np.uint64), starts)
+    return sets
+
+
 class Retriever(Protocol):
     def note_count(self) -> int:
         """How many articles there are."""
@@ -63,9 +81,10 @@ class Retriever(Protocol):
     def name_share(self, term: str) -> float:
         """How often the notes write ``term`` as a name, 0..1 (1 when unknown or rarely seen)."""
 
-    def spelling_candidates(self, shortest: int, longest: int) -> Sequence[str]:
-        """The terms a misspelt word may be corrected to (those of at least two articles) of
-        ``shortest`` to ``longest`` characters, in the index's order."""
+    def spelling_candidates(self, term: str, edits: int) -> Sequence[str]:
+        """The terms a misspelt ``term`` may be corrected to (those of at least two articles)
+        that may lie within ``edits`` edits of it, in the index's order: all that do, and
+        perhaps some that do not (the caller measures the distance)."""
 
     def co_occurrences(self, term: str, context: Sequence[str]) -> list[int]:
         """For each ``context`` term, how many of ``term``'s articles hold it too."""
@@ -105,9 +124,7 @@ class LocalRetriever:
         self._df = np.diff(index.note_bm25.indptr)
         matrix = index.passage_bm25
         self._indptr, self._docs, self._weights = matrix.indptr, matrix.docs, matrix.weights
-        self._candidates: tuple[list[str], np.ndarray] | None = None  # the terms, their lengths
-        # By (shortest, longest): each term is in at most eight (spelling asks for spans of 3 and 5 lengths).
-        self._candidates_by_length: dict[tuple[int, int], list[str]] = {}
+        self._candidates: tuple[list[str], np.ndarray, np.ndarray] | None = None  # terms, lengths, characters
 
     def note_count(self) -> int:
         return len(self.index.notes)
@@ -120,16 +137,20 @@ class LocalRetriever:
         term_id = self.index.vocab.get(term)
         return 1.0 if term_id is None else float(self.index.name_share[term_id])
 
-    def spelling_candidates(self, shortest: int, longest: int) -> Sequence[str]:
+    def spelling_candidates(self, term: str, edits: int) -> Sequence[str]:
+        # Each edit changes a word's length by at most one, and which characters it holds by at
+        # most two (a substitution drops one and brings another): a term further off either way
+        # is no candidate. That rules out most terms in two array operations.
         if self._candidates is None:
             terms = [t for t, d in zip(self.index.terms, self._df.tolist(), strict=True) if d >= 2]
-            self._candidates = terms, np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-        found = self._candidates_by_length.get((shortest, longest))
-        if found is None:
-            terms, lengths = self._candidates
-            found = [terms[i] for i in np.flatnonzero((lengths >= shortest) & (lengths <= longest)).tolist()]
-            self._candidates_by_length[shortest, longest] = found
-        return found
+            lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+            self._candidates = terms, lengths, character_sets(terms, lengths)
+        terms, lengths, characters = self._candidates
+        near = np.abs(lengths - len(term)) <= edits
+        if term.isascii():
+            differ = np.bitwise_count(characters ^ character_sets([term], np.array([len(term)]))[0])
+            near &= (differ <= 2 * edits) | (characters == _ANY_CHARACTERS)
+        return [terms[i] for i in np.flatnonzero(near).tolist()]
 
     def co_occurrences(self, term: str, context: Sequence[str]) -> list[int]:
         docs = self._notes_holding(term)

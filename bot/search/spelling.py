@@ -89,8 +89,7 @@ def _correctable(term: str, word: str) -> bool:
 
 def _nearest(term: str, retriever: Retriever) -> list[str]:
     limit = 1 if len(term) < 8 else 2
-    # Within ``limit`` edits a term is at most ``limit`` characters longer or shorter.
-    candidates = retriever.spelling_candidates(len(term) - limit, len(term) + limit)
+    candidates = retriever.spelling_candidates(term, limit)
     matches = process.extract(term, candidates, scorer=OSA.distance, score_cutoff=limit, limit=None)
     if not matches:
         return []
