@@ -79,6 +79,12 @@ def test_a_passages_own_text_holds_its_paragraphs_words_not_its_titles():
     assert retriever.text_holds(second.passage, ["patient", "elsewher", "conti", "phish"]) == {"patient", "elsewher"}
 
 
+def test_a_passages_paragraph_terms_are_its_texts_tokens_in_order():
+    retriever = _retriever()
+    first = retriever.passages_of(2, [])[0]
+    assert retriever.paragraph_terms(first.passage) == Tokenizer()("The gang leaked stolen files.")
+
+
 def test_a_notes_title_terms_are_those_of_its_title():
     assert _retriever().title_terms(2) == {"ransomwar", "gang", "leak", "file"}
 

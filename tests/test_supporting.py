@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from test_ranking import LINE, engine, note
 
-from bot.search.supporting import MAX_CHARS
+from bot.search.answer_types import asked_for
+from bot.search.supporting import MAX_CHARS, Paragraph, _sentences, supporting_sentences
+from bot.search.tokenize import Tokenizer
 
 ARRESTS = note(
     "Police arrest ransomware gang members in Ukraine",
@@ -25,6 +27,42 @@ def test_a_sentence_holding_the_asked_count_is_shown_under_the_lead() -> None:
     assert hit.passage.startswith("Police in Ukraine have arrested members")
     first = hit.supporting[0].text
     assert first == "Officers detained 12 gang members during raids on 25 homes in Kyiv and Kharkiv."
+
+
+def test_the_last_sentence_of_a_paragraph_is_read_from_its_stored_terms_as_the_others_are() -> None:
+    tokenize = Tokenizer()
+    text = "The gang used phishing emails. It then encrypted files. Officers detained 12 gang members in raids."
+    weights = {t: 1.0 for t in tokenize(QUESTION)}
+    found = supporting_sentences(
+        "Police in Ukraine have arrested members of a ransomware gang.",
+        ARRESTS.title,
+        [Paragraph(text, 1.0, True, lambda: tokenize(text))],
+        weights,
+        asked_for(QUESTION, tokenize),
+        tokenize,
+    )
+    assert [s.text for s in found] == ["Officers detained 12 gang members in raids."]
+
+
+def test_each_sentence_of_a_paragraph_holds_its_own_terms_only() -> None:
+    tokenize = Tokenizer()
+    text = "Officers detained 12 gang members. Police said so. The gang members were charged."
+    read = _sentences(
+        "",
+        [Paragraph(text, 1.0, True, lambda: tokenize(text))],
+        {t: 1.0 for t in tokenize("gang members police")},
+        None,
+        tokenize,
+        frozenset(),
+        frozenset(),
+        {},
+    )
+    assert [s.terms for s in read] == [frozenset(tokenize(s.text)) for s in read]
+    assert [s.text for s in read] == [
+        "Officers detained 12 gang members.",
+        "Police said so.",
+        "The gang members were charged.",
+    ]
 
 
 def test_nothing_is_added_when_the_paragraph_holds_it_all() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 from bot.notes.models import Note, Tag
@@ -21,7 +21,7 @@ from bot.search.sentences import best_sentence
 from bot.search.smalltalk import smalltalk
 from bot.search.spelling import Correction
 from bot.search.stories import Stories
-from bot.search.supporting import supporting_sentences
+from bot.search.supporting import Paragraph, supporting_sentences
 from bot.search.tokenize import Tokenizer
 from bot.search.topics import Topics
 
@@ -167,13 +167,18 @@ class Engine:
         best = max((within for _, within in ranked.story), default=0.0) or 1.0
         title = self.ranker.stories.title_terms(ranked.story[0][0].note) if ranked.story else frozenset()
         story = (
-            (self.retriever.passage_text(p.passage), within / best, self._text_holds_any(p, title))
+            Paragraph(
+                self.retriever.passage_text(p.passage),
+                within / best,
+                self._text_holds_any(p, title),
+                partial(self.retriever.paragraph_terms, p.passage),
+            )
             for p, within in ranked.story
         )
         return supporting_sentences(
             first.passage,
             first.note.title,
-            ((text, prior, holds) for text, prior, holds in story if text != first.passage),
+            (paragraph for paragraph in story if paragraph.text != first.passage),
             ranked.weights,
             ranked.asked,
             self.tokenizer,

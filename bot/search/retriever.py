@@ -106,6 +106,9 @@ class Retriever(Protocol):
     def text_holds(self, passage: int, terms: Collection[str]) -> frozenset[str]:
         """Those of ``terms`` the passage's own text holds (its article's title left out)."""
 
+    def paragraph_terms(self, passage: int) -> list[str]:
+        """The terms of the passage's own text in order, as the tokenizer makes them."""
+
     def title_terms(self, note: int) -> frozenset[str]:
         """The terms of the note's title."""
 
@@ -252,6 +255,9 @@ class LocalRetriever:
     def text_holds(self, passage: int, terms: Collection[str]) -> frozenset[str]:
         held, vocab = set(self.index.passages.terms.of(passage).tolist()), self.index.vocab
         return frozenset(t for t in terms if vocab.get(t, -1) in held)
+
+    def paragraph_terms(self, passage: int) -> list[str]:
+        return list(map(self.index.terms.__getitem__, self.index.passages.terms.of(passage).tolist()))
 
     def title_terms(self, note: int) -> frozenset[str]:
         return self._terms(self.index.title_terms.of(note))

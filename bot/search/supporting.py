@@ -16,9 +16,10 @@ MAX_CANDIDATES sentences are read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from typing import NamedTuple
 
 from bot.notes.sentences import sentence_spans
 from bot.search.abbreviations import defined_abbreviations, with_spelt_out, written_abbreviations
@@ -43,6 +44,16 @@ IDENTIFIERS = frozenset({Kind.CVE, Kind.VERSION, Kind.MONEY})
 # Chosen on bench/questions.jsonl; ../shared/eval and bench/heldout_questions.jsonl check them.
 
 
+class Paragraph(NamedTuple):
+    """A paragraph of the story: its text, its score within the article relative to the best,
+    whether it holds any of the question's words, and its terms in order (read when needed)."""
+
+    text: str
+    prior: float
+    holds_question_words: bool
+    terms: Callable[[], Sequence[str]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Sentence:
     text: str
@@ -56,22 +67,21 @@ class _Sentence:
 def supporting_sentences(
     shown: str,
     title: str,
-    story: Iterable[tuple[str, float, bool]],
+    story: Iterable[Paragraph],
     weights: Mapping[str, float],
     asked: Asked | None,
     tokenize: Tokenizer,
 ) -> tuple[Supporting, ...]:
     """Up to MAX_SENTENCES sentences of ``story`` (the other paragraphs of the shown paragraph's
-    article, under ``title``, each with its score within the article relative to the best and
-    whether it holds any of the question's words) that add to ``shown`` what the question asks,
-    best first, each with its question words marked."""
+    article, under ``title``) that add to ``shown`` what the question asks, best first, each
+    with its question words marked."""
     total = sum(weights.values())
     if not total:
         return ()
     title_terms = frozenset(tokenize(title))
     # Each paragraph holds a sentence at least, so no more than MAX_CANDIDATES of them are read.
     paragraphs = list(islice(story, MAX_CANDIDATES))
-    spelt_out = defined_abbreviations([title, shown, *(text for text, _, _ in paragraphs)], tokenize)
+    spelt_out = defined_abbreviations([title, shown, *(p.text for p in paragraphs)], tokenize)
     covered = set(with_spelt_out(tokenize(shown), spelt_out))
     sentences = _sentences(
         shown, paragraphs, weights, asked, tokenize, title_terms, frozenset(covered) | title_terms, spelt_out
@@ -93,7 +103,7 @@ def supporting_sentences(
 
 def _sentences(
     shown_text: str,
-    story: Iterable[tuple[str, float, bool]],
+    story: Iterable[Paragraph],
     weights: Mapping[str, float],
     asked: Asked | None,
     tokenize: Tokenizer,
@@ -112,7 +122,7 @@ def _sentences(
     graded_without_words = asked is not None and asked.kind in IDENTIFIERS
     # A paragraph may hold the question's words only as an abbreviation of them ("CPR suspects").
     abbreviated = written_abbreviations(spelt_out, weights.keys())
-    for text, prior, holds_question_words in story:
+    for text, prior, holds_question_words, paragraph_terms in story:
         spans = sentence_spans(text)
         about_it = holds_question_words or (abbreviated is not None and abbreviated.search(text) is not None)
         if not graded_without_words and not about_it:
@@ -120,15 +130,20 @@ def _sentences(
             if read > MAX_CANDIDATES:
                 return out
             continue
-        for lo, hi in spans:
+        # A paragraph's terms are its sentences' in turn (no term spans the white space between
+        # two): the last sentence's are those the ones before it leave, and need no tokenizing.
+        before = 0
+        for j, (lo, hi) in enumerate(spans):
             read += 1
             if read > MAX_CANDIDATES:
                 return out
             sentence = text[lo:hi]
+            listed = tokenize(sentence) if j < len(spans) - 1 else paragraph_terms()[before:]
+            before += len(listed)
             if sentence in seen or sentence in shown_text:
                 continue
             seen.add(sentence)
-            terms = with_spelt_out(tokenize(sentence), spelt_out)
+            terms = with_spelt_out(listed, spelt_out)
             about = sum(w for t, w in weights.items() if t in terms) / total
             if about < MIN_ABOUT and not graded_without_words:
                 continue
