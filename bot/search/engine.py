@@ -165,7 +165,14 @@ class Engine:
     def _supporting(self, first: Hit, ranked: Ranked) -> tuple[Supporting, ...]:
         """Sentences of the first answer's story that hold what its paragraph lacks."""
         best = max((within for _, within in ranked.story), default=0.0) or 1.0
-        title = self.ranker.stories.title_terms(ranked.story[0][0].note) if ranked.story else frozenset()
+        title = self.ranker.stories.title_terms(ranked.passages[0][0].note)
+        lead = ranked.passages[0][0].passage
+        # What the reader sees: the paragraph, or with the next one it announces (hit) tokenized.
+        shown_terms = (
+            partial(self.retriever.paragraph_terms, lead)
+            if first.passage == self.retriever.passage_text(lead)
+            else partial(self.tokenizer, first.passage)
+        )
         story = (
             Paragraph(
                 self.retriever.passage_text(p.passage),
@@ -176,8 +183,9 @@ class Engine:
             for p, within in ranked.story
         )
         return supporting_sentences(
-            first.passage,
+            Paragraph(first.passage, 1.0, True, shown_terms),
             first.note.title,
+            title,
             (paragraph for paragraph in story if paragraph.text != first.passage),
             ranked.weights,
             ranked.asked,

@@ -65,26 +65,26 @@ class _Sentence:
 
 
 def supporting_sentences(
-    shown: str,
+    shown: Paragraph,
     title: str,
+    title_terms: frozenset[str],
     story: Iterable[Paragraph],
     weights: Mapping[str, float],
     asked: Asked | None,
     tokenize: Tokenizer,
 ) -> tuple[Supporting, ...]:
-    """Up to MAX_SENTENCES sentences of ``story`` (the other paragraphs of the shown paragraph's
-    article, under ``title``) that add to ``shown`` what the question asks, best first, each
-    with its question words marked."""
+    """Up to MAX_SENTENCES sentences of ``story`` (the other paragraphs of the ``shown``
+    paragraph's article, under ``title`` of ``title_terms``) that add to ``shown`` what the
+    question asks, best first, each with its question words marked."""
     total = sum(weights.values())
     if not total:
         return ()
-    title_terms = frozenset(tokenize(title))
     # Each paragraph holds a sentence at least, so no more than MAX_CANDIDATES of them are read.
     paragraphs = list(islice(story, MAX_CANDIDATES))
-    spelt_out = defined_abbreviations([title, shown, *(p.text for p in paragraphs)], tokenize)
-    covered = set(with_spelt_out(tokenize(shown), spelt_out))
+    spelt_out = defined_abbreviations([title, shown.text, *(p.text for p in paragraphs)], tokenize)
+    covered = set(with_spelt_out(shown.terms(), spelt_out))
     sentences = _sentences(
-        shown, paragraphs, weights, asked, tokenize, title_terms, frozenset(covered) | title_terms, spelt_out
+        shown.text, paragraphs, weights, asked, tokenize, title_terms, frozenset(covered) | title_terms, spelt_out
     )
     chosen: list[_Sentence] = []
     while len(chosen) < MAX_SENTENCES:
