@@ -56,7 +56,7 @@ class ScoredPassages:
 _ANY_CHARACTERS = np.uint64(2**64 - 1)  # the character set of a term not in ASCII: ruled out by none
 
 
-def character_sets(terms: Sequence[str], lengths: np.ndarray) -> np.ndarray:
+def _character_sets(terms: Sequence[str], lengths: np.ndarray) -> np.ndarray:
     """Which characters each term holds, as bits (a character's code mod 64, so two may share
     one): ``_ANY_CHARACTERS`` for a term not in ASCII, whose bytes are not its characters."""
     ascii_only = np.fromiter(map(str.isascii, terms), dtype=bool, count=len(terms))
@@ -147,11 +147,11 @@ class LocalRetriever:
         if self._candidates is None:
             terms = [t for t, d in zip(self.index.terms, self._df.tolist(), strict=True) if d >= 2]
             lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-            self._candidates = terms, lengths, character_sets(terms, lengths)
+            self._candidates = terms, lengths, _character_sets(terms, lengths)
         terms, lengths, characters = self._candidates
         near = np.abs(lengths - len(term)) <= edits
         if term.isascii():
-            differ = np.bitwise_count(characters ^ character_sets([term], np.array([len(term)]))[0])
+            differ = np.bitwise_count(characters ^ _character_sets([term], np.array([len(term)]))[0])
             near &= (differ <= 2 * edits) | (characters == _ANY_CHARACTERS)
         return [terms[i] for i in np.flatnonzero(near).tolist()]
 
@@ -260,10 +260,7 @@ class LocalRetriever:
         return list(map(self.index.terms.__getitem__, self.index.passages.terms.of(passage).tolist()))
 
     def title_terms(self, note: int) -> frozenset[str]:
-        return self._terms(self.index.title_terms.of(note))
-
-    def _terms(self, ids: np.ndarray) -> frozenset[str]:
-        return frozenset(map(self.index.terms.__getitem__, ids.tolist()))
+        return frozenset(map(self.index.terms.__getitem__, self.index.title_terms.of(note).tolist()))
 
     def note(self, note: int) -> Note:
         return self.index.notes[note]
