@@ -167,7 +167,8 @@ class Engine:
         best = max((within for _, within in ranked.story), default=0.0) or 1.0
         title = self.ranker.stories.title_terms(ranked.passages[0][0].note)
         lead = ranked.passages[0][0].passage
-        # What the reader sees: the paragraph, or with the next one it announces (hit) tokenized.
+        # What the reader sees: the paragraph's stored terms, or, when the hit carries the next
+        # paragraph it announces (_with_continuation), that text tokenized.
         shown_terms = (
             partial(self.retriever.paragraph_terms, lead)
             if first.passage == self.retriever.passage_text(lead)
