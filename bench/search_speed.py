@@ -397,7 +397,9 @@ def cli_figures(seeds: Path, work: Path, questions: list[str], runs: int) -> dic
     for _ in range(max(runs, ASK_RUNS)):
         empty.append(_timed(["--index", str(index_dir), "ask", "--json", "-"], stdin=""))
         full_runs.append(_timed(["--index", str(index_dir), "ask", "--json", "-"], stdin=text))
-    per_question_ms = (statistics.median(full_runs) - statistics.median(empty)) / len(questions) * 1000
+    # The median of the paired differences: a pair is measured close together, so a host that
+    # slows down or speeds up between pairs moves both of its runs alike.
+    per_question_ms = statistics.median(f - e for f, e in zip(full_runs, empty, strict=True)) / len(questions) * 1000
     _say(f"ask --json - x{len(questions)}: {_fmt_runs(full_runs, 's')}, no questions {_fmt_runs(empty, 's')}")
 
     question = "who was affected in the Taiwan LINE hack?"
