@@ -35,7 +35,8 @@ def test_the_last_sentence_of_a_paragraph_is_read_from_its_stored_terms_as_the_o
     weights = {t: 1.0 for t in tokenize(QUESTION)}
     lead = "Police in Ukraine have arrested members of a ransomware gang."
     found = supporting_sentences(
-        Paragraph(lead, 1.0, True, lambda: tokenize(lead)),
+        lead,
+        tokenize(lead),
         ARRESTS.title,
         frozenset(tokenize(ARRESTS.title)),
         [Paragraph(text, 1.0, True, lambda: tokenize(text))],

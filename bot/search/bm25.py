@@ -9,6 +9,7 @@ and its counting of a repeated query term once per repetition.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -73,9 +74,7 @@ class BM25Matrix:
     def scores(self, query: Sequence[int]) -> np.ndarray:
         """BM25Okapi score of every document for a query of term ids (repeats count again)."""
         out = np.zeros(self.n_docs, dtype=np.float64)
-        counts: dict[int, int] = {}  # a question's few terms: a dict, not np.unique's sort machinery
-        for term in query:
-            counts[int(term)] = counts.get(int(term), 0) + 1
+        counts = Counter(map(int, query))  # a question's few terms: not np.unique's sort machinery
         indptr, docs, weights = self.indptr, self.docs, self.weights
         first = True
         for t in sorted(counts):  # in term-id order, as rank-bm25 adds them

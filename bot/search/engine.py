@@ -170,9 +170,9 @@ class Engine:
         # What the reader sees: the paragraph's stored terms, or, when the hit carries the next
         # paragraph it announces (_with_continuation), that text tokenized.
         shown_terms = (
-            partial(self.retriever.paragraph_terms, lead)
+            self.retriever.paragraph_terms(lead)
             if first.passage == self.retriever.passage_text(lead)
-            else partial(self.tokenizer, first.passage)
+            else self.tokenizer(first.passage)
         )
         story = (
             Paragraph(
@@ -184,7 +184,8 @@ class Engine:
             for p, within in ranked.story
         )
         return supporting_sentences(
-            Paragraph(first.passage, 1.0, True, shown_terms),
+            first.passage,
+            shown_terms,
             first.note.title,
             title,
             (paragraph for paragraph in story if paragraph.text != first.passage),

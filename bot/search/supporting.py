@@ -65,7 +65,8 @@ class _Sentence:
 
 
 def supporting_sentences(
-    shown: Paragraph,
+    shown: str,
+    shown_terms: Sequence[str],
     title: str,
     title_terms: frozenset[str],
     story: Iterable[Paragraph],
@@ -73,18 +74,18 @@ def supporting_sentences(
     asked: Asked | None,
     tokenize: Tokenizer,
 ) -> tuple[Supporting, ...]:
-    """Up to MAX_SENTENCES sentences of ``story`` (the other paragraphs of the ``shown``
-    paragraph's article, under ``title`` of ``title_terms``) that add to ``shown`` what the
-    question asks, best first, each with its question words marked."""
+    """Up to MAX_SENTENCES sentences of ``story`` (the other paragraphs of the article of the
+    ``shown`` text, of ``shown_terms``, under ``title`` of ``title_terms``) that add to ``shown``
+    what the question asks, best first, each with its question words marked."""
     total = sum(weights.values())
     if not total:
         return ()
     # Each paragraph holds a sentence at least, so no more than MAX_CANDIDATES of them are read.
     paragraphs = list(islice(story, MAX_CANDIDATES))
-    spelt_out = defined_abbreviations([title, shown.text, *(p.text for p in paragraphs)], tokenize)
-    covered = set(with_spelt_out(shown.terms(), spelt_out))
+    spelt_out = defined_abbreviations([title, shown, *(p.text for p in paragraphs)], tokenize)
+    covered = set(with_spelt_out(shown_terms, spelt_out))
     sentences = _sentences(
-        shown.text, paragraphs, weights, asked, tokenize, title_terms, frozenset(covered) | title_terms, spelt_out
+        shown, paragraphs, weights, asked, tokenize, title_terms, frozenset(covered) | title_terms, spelt_out
     )
     chosen: list[_Sentence] = []
     while len(chosen) < MAX_SENTENCES:
@@ -133,16 +134,21 @@ def _sentences(
         # A paragraph's terms are its sentences' in turn (no term spans the white space between
         # two): the last sentence's are those the ones before it leave, and need no tokenizing.
         before = 0
+        last = len(spans) - 1
         for j, (lo, hi) in enumerate(spans):
             read += 1
             if read > MAX_CANDIDATES:
                 return out
             sentence = text[lo:hi]
-            listed = tokenize(sentence) if j < len(spans) - 1 else paragraph_terms()[before:]
-            before += len(listed)
+            listed: Sequence[str] = ()
+            if j < last:
+                listed = tokenize(sentence)
+                before += len(listed)  # also for a sentence passed over: the last one counts on it
             if sentence in seen or sentence in shown_text:
                 continue
             seen.add(sentence)
+            if j == last:
+                listed = paragraph_terms()[before:]
             terms = with_spelt_out(listed, spelt_out)
             about = sum(w for t, w in weights.items() if t in terms) / total
             if about < MIN_ABOUT and not graded_without_words:
