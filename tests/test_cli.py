@@ -418,3 +418,14 @@ def test_ask_with_a_misspelt_tag_offers_the_close_tags(built, capsys):
 def test_ask_with_dates_that_leave_no_day_names_the_empty_range(built, capsys):
     _, out, _ = run(capsys, *built, "ask", "after:2022-02-01 before:2022-01-01")
     assert "after:2022-02-01 is not before before:2022-01-01: no day is in that range" in out
+
+
+def test_ask_dash_prints_the_same_answers_on_several_cores_as_on_one(built, capsys, monkeypatch):
+    stdin = f"{QUESTION}\nColonial Pipeline ransom\n\nMicrosoft 365 phishing voicemail\nquantum gardening\n"
+    outputs = []
+    for workers in (1, 2):
+        monkeypatch.setattr("bot.chat.batch.usable_workers", lambda workers=workers: workers)
+        code, out, _ = run(capsys, *built, "ask", "-", "--json", stdin=stdin, monkeypatch=monkeypatch)
+        assert code == 0
+        outputs.append(out)
+    assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == 4

@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -20,6 +21,8 @@ from bot.settings import Settings
 from bot.state.sqlite import StateError
 
 if TYPE_CHECKING:
+    from bot.search.conversation import Conversation
+    from bot.search.engine import Engine
     from bot.search.evaluation import Verdict
 
 # How long ``index build`` waits for a build another process is running before giving up.
@@ -259,24 +262,40 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.conversation and not from_stdin:
         raise CliError("--conversation reads the turns from standard input: use `ask --conversation -`")
     # Here, not at the top: the engine's modules would cost ``index build`` (which answers nothing) 0.1 s.
-    from bot.chat.asking import ask_in_chat
     from bot.search.conversation import Conversation
 
     engine = _library(settings, quick=True).engine
+    if from_stdin and not args.conversation and not sys.stdin.isatty():
+        # Independent questions from a file or a pipe: answered on every core, printed in order.
+        from bot.chat.batch import answer_all
+
+        lines = (q for line in sys.stdin if (q := line.strip()))
+        answer_all(engine, lines, partial(_rendered, top=args.top, as_json=args.json), _print_flushed)
+        return 0
     questions = (line.strip() for line in sys.stdin) if from_stdin else [" ".join(args.question)]
     conversation = Conversation() if args.conversation else None
     for question in questions:
         if not question:
             conversation = Conversation() if args.conversation else None  # a blank line: the next conversation
             continue
-        answer = ask_in_chat(engine, question, args.top, conversation)
-        if args.json:
-            text = json.dumps(answer_json(answer), ensure_ascii=False)
-        else:  # example questions (a pass over every tag) only for the smalltalk reply that shows them
-            examples = engine.example_questions(3) if answer.outcome is Outcome.SMALLTALK else ()
-            text = _answer_text(answer, examples)
-        print(text, flush=True)
+        _print_flushed(_rendered(engine, question, args.top, args.json, conversation))
     return 0
+
+
+def _rendered(engine: Engine, question: str, top: int, as_json: bool, conversation: Conversation | None = None) -> str:
+    """What ``ask`` prints for one question: its JSON object on one line, or the answer as text."""
+    from bot.chat.asking import ask_in_chat
+
+    answer = ask_in_chat(engine, question, top, conversation)
+    if as_json:
+        return json.dumps(answer_json(answer), ensure_ascii=False)
+    # Example questions (a pass over every tag) only for the smalltalk reply that shows them.
+    examples = engine.example_questions(3) if answer.outcome is Outcome.SMALLTALK else ()
+    return _answer_text(answer, examples)
+
+
+def _print_flushed(text: str) -> None:
+    print(text, flush=True)
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

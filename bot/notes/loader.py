@@ -7,19 +7,14 @@ the caller has other threads to keep responsive), ``read_note`` one.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import multiprocessing
 import os
-import signal
 import stat
-import sys
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing.context import BaseContext
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from bot.notes.errors import NoteRejected, SeedsError
@@ -28,6 +23,7 @@ from bot.notes.information import is_information_note, parse_information_note
 from bot.notes.models import Corpus, Note, Skipped
 from bot.notes.plain_notes import parse_plain_note
 from bot.notes.walk import NOT_REGULAR, SeedFile, iter_note_files, scan_seeds
+from bot.notes.workers import die_with_parent
 
 __all__ = [
     "MAX_BYTES",
@@ -43,7 +39,6 @@ __all__ = [
 
 MAX_BYTES = 5 * 1024 * 1024
 _PARALLEL_MIN_FILES = 400
-_PR_SET_PDEATHSIG = 1
 
 
 def load_corpus(seeds_dir: Path, *, workers: int | None = None) -> Corpus:
@@ -96,39 +91,11 @@ def parse_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     else:
         context = multiprocessing.get_context("spawn")
     forked = context.get_start_method() == "fork"
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_die_with_parent, initargs=(forked,)
-    )
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent, initargs=(forked,))
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _die_with_parent(forked: bool) -> None:
-    """Worker initializer: exit as soon as the process that asked for the parse is gone, so a
-    build killed mid-parse leaves no orphan parsing on. A thread waits on the parent's sentinel
-    (any start method; a fork server's worker outlives the build otherwise, since the fork server
-    lives as long as its workers do); a forked worker is also killed by Linux at once
-    (PR_SET_PDEATHSIG), even in the middle of a long regex that keeps the thread from running."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-    if forked:
-        _kill_on_parent_death()
-    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
-
-
-def _kill_on_parent_death() -> None:
-    """Ask Linux for SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG); nothing elsewhere."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
-def _exit_with(parent: BaseProcess) -> None:
-    parent.join()  # returns once the parent's end of the sentinel pipe is closed: it is gone
-    os._exit(1)
 
 
 def read_note(path: Path | str, rel: str) -> Note | Skipped:

@@ -59,7 +59,7 @@ def notes_to_columns(notes: Sequence[Note], *, paragraphs: bool = False) -> dict
     """Notes as columns of builtins, for the index's notes.json and the build cache's pickle:
     dates as ordinals (0: unknown), tags as numbers into one ``tag_table`` of distinct tags, the
     paragraphs only when asked (the index keeps its texts in the passages instead)."""
-    tags: dict[Tag, int] = {}
+    tags: dict[tuple[str, str], int] = {}  # by (name, kind): a tuple hashes in C, the dataclass in Python
     columns: dict[str, Any] = {
         "path": [n.path for n in notes],
         "title": [n.title for n in notes],
@@ -68,9 +68,9 @@ def notes_to_columns(notes: Sequence[Note], *, paragraphs: bool = False) -> dict
         "date": [n.date.toordinal() if n.date else 0 for n in notes],
         "author": [n.author for n in notes],
         "subtitle": [n.subtitle for n in notes],
-        "tags": [[tags.setdefault(t, len(tags)) for t in n.tags] for n in notes],
+        "tags": [[tags.setdefault((t.name, t.kind), len(tags)) for t in n.tags] for n in notes],
     }
-    columns["tag_table"] = [[t.name, t.kind] for t in tags]
+    columns["tag_table"] = [[name, kind] for name, kind in tags]
     if paragraphs:
         columns["paragraphs"] = [n.paragraphs for n in notes]
     return columns

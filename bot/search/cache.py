@@ -161,7 +161,8 @@ class BuildCache:
                 sources.append((True, entry.first))
             notes.append(note)
             hashes.append(note_hash)
-            capitals.update(dict(note_capitals))
+            for term, count in note_capitals:  # Counter.update's own loop, less its per-call checks
+                capitals[term] = capitals.get(term, 0) + count
             if key is not None:
                 new_entries[rel] = _Entry(key[0], key[1], note, -1, note_hash, note_capitals)
         corpus = Corpus(notes=tuple(notes), skipped=tuple(skipped))

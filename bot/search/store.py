@@ -9,15 +9,19 @@ never half of either, and a killed build leaves the previous index serving.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.lib import format as npy_format
 
 from bot.notes.models import Skipped, notes_from_columns, notes_to_columns
 from bot.search import analysis
@@ -67,8 +71,8 @@ def write_index(index: Index, index_dir: Path, changes: NoteChanges | None = Non
     builds.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
     try:
-        files = _write_files(index, tmp)
-        manifest = _manifest(index, files, {name: _sha256(tmp / name) for name in files}, changes)
+        files, checksums = _write_files(index, tmp)
+        manifest = _manifest(index, files, checksums, changes)
         manifest["seeds_scanned_ns"] = scanned_ns
         # Renaming the folder keeps each file's inode and mtime: a file that still has them was
         # not rewritten or swapped since its checksum was taken (``verify_build``).
@@ -235,9 +239,11 @@ def _matrix(arrays: dict[str, np.ndarray], prefix: str, n_docs: int) -> BM25Matr
     )
 
 
-def _write_files(index: Index, folder: Path) -> dict[str, int]:
-    """Every file written, then every one synced: one journal commit can carry them all, where
-    syncing each as it was written waited for a commit per file."""
+def _write_files(index: Index, folder: Path) -> tuple[dict[str, int], dict[str, str]]:
+    """Every file written, then every one synced (one journal commit can carry them all, where
+    syncing each as it was written waited for a commit per file). Returns each file's size and
+    SHA-256, hashed from the bytes in memory by a second thread while this one writes: hashlib
+    lets go of the GIL, and nothing is read back."""
     p, pm, nm = index.passages, index.passage_bm25, index.note_bm25
     arrays = {
         "passage_offsets": p.offsets,
@@ -255,17 +261,31 @@ def _write_files(index: Index, folder: Path) -> dict[str, int]:
         "note_weights": nm.weights,
         "name_share": index.name_share,
     }
-    for name, array in arrays.items():
-        with open(folder / f"{name}.npy", "wb") as fh:
-            np.save(fh, np.ascontiguousarray(array))
-    (folder / "passages.bin").write_bytes(p.blob)
-    (folder / "terms.txt").write_bytes("\n".join(index.terms).encode("utf-8"))
     columns = notes_to_columns(index.notes) | {"hash": list(index.note_hash)}
-    (folder / "notes.json").write_bytes(json.dumps(columns, ensure_ascii=False).encode("utf-8"))
-    files = sorted(folder.iterdir())
-    for path in files:
-        _fsync(path)
-    return {f.name: f.stat().st_size for f in files}
+    contents: dict[str, tuple[bytes | memoryview, ...]] = {f"{n}.npy": _npy(a) for n, a in arrays.items()}
+    contents["passages.bin"] = (p.blob,)
+    contents["terms.txt"] = ("\n".join(index.terms).encode("utf-8"),)
+    contents["notes.json"] = (json.dumps(columns, ensure_ascii=False).encode("utf-8"),)
+    with ThreadPoolExecutor(1, thread_name_prefix="index-hash") as hasher:
+        checksums = {name: hasher.submit(_sha256_of, parts) for name, parts in contents.items()}
+        for name, parts in contents.items():
+            with open(folder / name, "wb") as fh:
+                for part in parts:
+                    fh.write(part)
+        for name in contents:
+            _fsync(folder / name)
+        return (
+            {name: sum(len(part) for part in parts) for name, parts in contents.items()},
+            {name: digest.result() for name, digest in checksums.items()},
+        )
+
+
+def _npy(array: np.ndarray) -> tuple[bytes, memoryview]:
+    """The bytes ``np.save`` writes for ``array``: its header, then its data (not copied)."""
+    array = np.ascontiguousarray(array)
+    header = io.BytesIO()
+    npy_format.write_array_header_1_0(header, npy_format.header_data_from_array_1_0(array))
+    return header.getvalue(), array.data.cast("B")
 
 
 def _manifest(
@@ -304,6 +324,13 @@ def _sha256(path: Path) -> str:
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sha256_of(parts: Sequence[bytes | memoryview]) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
     return digest.hexdigest()
 
 

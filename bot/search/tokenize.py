@@ -115,7 +115,7 @@ def gather(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.nd
     prev_end = np.concatenate(([0], (starts + lengths)[nonempty][:-1]))
     step[first] = jump - prev_end + 1
     step[0] = jump[0]
-    return values[np.cumsum(step)]
+    return values[np.cumsum(step, out=step)]
 
 
 def normalize(text: str) -> str:

@@ -1,0 +1,60 @@
+"""``ask -``'s batches: answered in worker processes, printed in the order asked, never stalled."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+from bot.chat.batch import answer_all
+
+
+def test_answers_come_out_in_the_order_the_questions_went_in():
+    # The earlier a question, the longer its answer takes: the later ones finish first.
+    questions = [str(n) for n in range(12)]
+    out: list[str] = []
+    answer_all(None, questions, lambda _, q: (time.sleep((12 - int(q)) * 0.01), f"answer {q}")[1], out.append, 2)
+    assert out == [f"answer {q}" for q in questions]
+
+
+def test_the_questions_are_answered_in_worker_processes():
+    out: list[str] = []
+    answer_all(None, [str(n) for n in range(8)], lambda _, q: str(os.getpid()), out.append, 2)
+    assert len(out) == 8 and str(os.getpid()) not in out
+
+
+def test_an_answer_is_printed_before_the_next_question_is_read():
+    # A program that writes a question and waits for its answer before writing the next one.
+    printed = threading.Event()
+    waited: list[bool] = []
+
+    def questions():
+        yield "first"
+        waited.append(printed.wait(timeout=30))
+        yield "second"
+
+    def emit(text: str) -> None:
+        printed.set()
+
+    answer_all(None, questions(), lambda _, q: q, emit, 2)
+    assert waited == [True]
+
+
+def test_a_failing_answer_stops_the_batch_and_is_raised_after_the_answers_before_it():
+    def render(_, q: str) -> str:
+        if q == "3":
+            raise ValueError("question 3 broke")
+        return q
+
+    out: list[str] = []
+    with pytest.raises(ValueError, match="question 3 broke"):
+        answer_all(None, [str(n) for n in range(40)], render, out.append, 2)
+    assert out == ["0", "1", "2"]
+
+
+def test_one_worker_answers_in_this_process():
+    out: list[str] = []
+    answer_all(None, ["a", "b"], lambda _, q: f"{q} {os.getpid()}", out.append, 1)
+    assert out == [f"a {os.getpid()}", f"b {os.getpid()}"]
