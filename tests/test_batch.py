@@ -19,27 +19,24 @@ def test_answers_come_out_in_the_order_the_questions_went_in():
     assert out == [f"answer {q}" for q in questions]
 
 
-def test_the_questions_are_answered_in_worker_processes():
+def test_the_questions_after_the_first_are_answered_in_worker_processes():
     out: list[str] = []
     answer_all(None, [str(n) for n in range(8)], lambda _, q: str(os.getpid()), out.append, 2)
-    assert len(out) == 8 and str(os.getpid()) not in out
+    assert out[0] == str(os.getpid()) and len(out) == 8 and str(os.getpid()) not in out[1:]
 
 
 def test_an_answer_is_printed_before_the_next_question_is_read():
     # A program that writes a question and waits for its answer before writing the next one.
-    printed = threading.Event()
+    printed = {"first": threading.Event(), "second": threading.Event(), "third": threading.Event()}
     waited: list[bool] = []
 
     def questions():
-        yield "first"
-        waited.append(printed.wait(timeout=30))
-        yield "second"
+        for question in printed:
+            yield question
+            waited.append(printed[question].wait(timeout=30))
 
-    def emit(text: str) -> None:
-        printed.set()
-
-    answer_all(None, questions(), lambda _, q: q, emit, 2)
-    assert waited == [True]
+    answer_all(None, questions(), lambda _, q: q, lambda text: printed[text].set(), 2)
+    assert waited == [True, True, True]
 
 
 def test_a_failing_answer_stops_the_batch_and_is_raised_after_the_answers_before_it():
@@ -58,3 +55,15 @@ def test_one_worker_answers_in_this_process():
     out: list[str] = []
     answer_all(None, ["a", "b"], lambda _, q: f"{q} {os.getpid()}", out.append, 1)
     assert out == [f"a {os.getpid()}", f"b {os.getpid()}"]
+
+
+def test_a_worker_that_dies_fails_the_batch_with_a_clear_error():
+    def render(_, q: str) -> str:
+        if q == "3":
+            os._exit(1)
+        return q
+
+    out: list[str] = []
+    with pytest.raises(RuntimeError, match="exited before answering"):
+        answer_all(None, [str(n) for n in range(20)], render, out.append, 2)
+    assert out == ["0", "1", "2"][: len(out)]  # what was printed came in order, and none after the lost one
