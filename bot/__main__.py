@@ -1,3 +1,3 @@
-from bot.chat.cli import main
+from bot.chat.cli import script
 
-raise SystemExit(main())
+script()
