@@ -198,3 +198,38 @@ def test_the_fingerprint_from_the_cache_stats_is_seeds_fingerprint(seeds, tmp_pa
     (seeds / "nested" / "Note.MD").write_text(note_text("Upper case suffix", ["Text."], source="X", link="l"), "utf-8")
     stats = BuildCache().load_corpus(seeds).stats
     assert stats.fingerprint == seeds_fingerprint(seeds)
+
+
+def _write_notes(folder: Path, first: int, count: int) -> None:
+    for n in range(first, first + count):
+        text = note_text(
+            f"Breach number {n} at a water utility", [f"Attackers took {n} records."], source="X", link=f"l{n}"
+        )
+        (folder / f"breach-{n}.md").write_text(text, "utf-8")
+
+
+def test_a_few_new_notes_leave_the_cache_as_it_was_and_are_parsed_again_next_time(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    _write_notes(seeds, 0, 150)  # 1 new note is under SAVE_SHARE of them
+    library = Library(seeds, tmp_path / "index")
+    library.rebuild()
+    saved = _cache_file(library).stat().st_mtime_ns
+    _write_notes(seeds, 150, 1)
+    library.rebuild()
+    library.rebuild()
+    assert (library.last_build.reused, library.last_build.parsed) == (150, 1)
+    assert _cache_file(library).stat().st_mtime_ns == saved
+    assert_same_index(load_index(library.index_dir), full_build(seeds))
+
+
+def test_new_notes_beyond_the_save_share_are_written_to_the_cache(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    _write_notes(seeds, 0, 150)
+    library = Library(seeds, tmp_path / "index")
+    library.rebuild()
+    _write_notes(seeds, 150, 2)
+    library.rebuild()
+    library.rebuild()
+    assert (library.last_build.reused, library.last_build.parsed) == (152, 0)

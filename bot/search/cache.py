@@ -42,6 +42,7 @@ from bot.search.tokenize import TermIds, Tokenizer, gather
 log = logging.getLogger(__name__)
 
 CACHE_DIR = "cache"
+SAVE_SHARE = 0.01  # see BuildStats.worth_saving
 CACHE_FILE = "notes.cache"
 _MAGIC = b"incident-bot build cache 3\n"  # 2: content hash per note; 3: capital counts
 # What decides a note's parse and terms: if any of these sources changes, the cache is dropped.
@@ -93,6 +94,15 @@ class BuildStats:
     parsed: int = 0
     changed: bool = True  # False: the same files as the cache holds, none of them changed
     fingerprint: str = ""  # bot.notes.fingerprint.seeds_fingerprint of the files stat'ed
+    unused: int = 0  # entries of the cache this load did not use (their files changed or are gone)
+
+    @property
+    def worth_saving(self) -> bool:
+        """Whether to write the cache this load made. Writing it costs what parsing about 500
+        notes does (the whole corpus is pickled again), so a build that parsed only a few new or
+        changed notes leaves the cache as it was and the next build parses them again, until
+        they (with the entries of files gone) are more than SAVE_SHARE of the notes."""
+        return self.parsed + self.unused > SAVE_SHARE * (self.reused + self.parsed)
 
 
 @dataclass
@@ -168,6 +178,7 @@ class BuildCache:
         corpus = Corpus(notes=tuple(notes), skipped=tuple(skipped))
         stats.fingerprint = fingerprint.hexdigest()
         stats.changed = bool(new_notes) or new_entries.keys() != self.entries.keys() or not same_seeds
+        stats.unused = len(self.entries) - stats.reused
 
         tokens = self._tokens(notes, sources, new_notes, tokenizer)
         # The next cache holds exactly this corpus: texts in note order, so note n's title is

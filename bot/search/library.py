@@ -312,7 +312,7 @@ class Library:
         # The cache is saved while the index is written and loaded (both mostly wait on
         # fsync); a cache that fails to save is only logged.
         saver = threading.Thread(target=cache.save, args=(self.index_dir,), name="build-cache-save")
-        if stats.changed:
+        if stats.worth_saving:
             saver.start()
         try:
             build = self._write(index, changes, scanned_ns)
