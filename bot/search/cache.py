@@ -98,7 +98,7 @@ class BuildStats:
 
     @property
     def worth_saving(self) -> bool:
-        """Whether to write the cache this load made. Writing it costs what parsing about 500
+        """Whether to write the cache this load made. Writing it costs what parsing a few hundred
         notes does (the whole corpus is pickled again), so a build that parsed only a few new or
         changed notes leaves the cache as it was and the next build parses them again, until
         they (with the entries of files gone) are more than SAVE_SHARE of the notes."""
