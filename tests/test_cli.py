@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -429,3 +431,22 @@ def test_ask_dash_prints_the_same_answers_on_several_cores_as_on_one(built, caps
         assert code == 0
         outputs.append(out)
     assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == 4
+
+
+def _command(*argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """The command as a shell runs it: ``python -m bot``, a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *argv], input=stdin, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_command_prints_all_it_has_to_say_before_it_exits(built, capsys, monkeypatch):
+    stdin = f"{QUESTION}\nColonial Pipeline ransom\nMicrosoft 365 phishing voicemail\n"
+    _, expected, _ = run(capsys, *built, "ask", "-", "--json", stdin=stdin, monkeypatch=monkeypatch)
+    done = _command(*built, "ask", "-", "--json", stdin=stdin)
+    assert (done.returncode, done.stdout) == (0, expected)
+
+
+def test_the_command_exits_with_the_code_of_what_went_wrong(tmp_path):
+    done = _command("--seeds", str(tmp_path / "none"), "--index", str(tmp_path / "none"), "ask", "x")
+    assert done.returncode == 1 and done.stderr.startswith("incident-bot: no index in")
