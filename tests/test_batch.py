@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
@@ -67,3 +68,15 @@ def test_a_worker_that_dies_fails_the_batch_with_a_clear_error():
     with pytest.raises(RuntimeError, match="exited before answering"):
         answer_all(None, [str(n) for n in range(20)], render, out.append, 2)
     assert out == ["0", "1", "2"][: len(out)]  # what was printed came in order, and none after the lost one
+
+
+def test_input_that_breaks_off_stops_the_workers_and_raises_what_broke_it():
+    def questions():
+        yield from ("0", "1", "2")
+        raise OSError("the input went away")
+
+    out: list[str] = []
+    with pytest.raises(OSError, match="the input went away"):
+        answer_all(None, questions(), lambda _, q: q, out.append, 2)
+    assert multiprocessing.active_children() == []
+    assert "batch-printer" not in {thread.name for thread in threading.enumerate()}

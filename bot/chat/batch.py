@@ -66,6 +66,10 @@ def answer_all(
     room = threading.Semaphore(AHEAD_PER_WORKER * workers)
     failed: list[BaseException] = []
     sent = 0
+    count, counted = fork.Pipe(duplex=False)  # how many questions there were, told when the input ends
+    printer = threading.Thread(
+        target=_emit_in_order, args=(answers, count, room, emit, failed), name="batch-printer", daemon=True
+    )
     try:
         for _ in range(workers):  # every fork before the printer starts: never fork beside a thread
             mine, theirs = fork.Pipe(duplex=False)
@@ -76,11 +80,6 @@ def answer_all(
             theirs.close()
             answers.append(mine)
             processes.append(process)
-        # How many questions there were, told when the input ends (made after the forks: no worker holds it).
-        count, counted = fork.Pipe(duplex=False)
-        printer = threading.Thread(
-            target=_emit_in_order, args=(answers, count, room, emit, failed), name="batch-printer", daemon=True
-        )
         printer.start()
         for question in questions:
             room.acquire()
@@ -92,6 +91,11 @@ def answer_all(
         printer.join()
     finally:
         _stop(tasks, processes)
+        if printer.is_alive():  # the input broke off: with the workers gone, it ends at once
+            printer.join(_STOP_S)
+        for pipe in (*answers, count, counted):
+            pipe.close()
+        tasks.close()
     if failed:
         raise failed[0]
 
