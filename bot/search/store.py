@@ -14,9 +14,10 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -320,14 +321,12 @@ def _changes_record(changes: NoteChanges) -> dict[str, Any]:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return _sha256_of(iter(partial(fh.read, 1 << 20), b""))
 
 
-def _sha256_of(parts: Sequence[bytes | memoryview]) -> str:
+def _sha256_of(parts: Iterable[bytes | memoryview]) -> str:
+    """The SHA-256 of ``parts`` one after the other: a file's bytes, read or about to be written."""
     digest = hashlib.sha256()
     for part in parts:
         digest.update(part)
